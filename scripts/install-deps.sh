@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Sluice builds and tests with. A no-op when they are all present.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config clang libclang-rt-dev clang-format
+      libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev
+      libsqlite3-dev libpq-dev libssl-dev libcmocka-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

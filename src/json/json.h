@@ -1,0 +1,89 @@
+/*
+ * json.h - the public contract of src/json: helpers over jansson (path get/set, canonical dump and
+ * compare, bounded parsing), JSON merge patch (RFC 7386) and JSON patch (RFC 6902), and a YAML
+ * loader on libyaml that produces json_t (multi-document, with caps on size, depth, aliases and
+ * nodes) plus a YAML emitter in kubectl's block style.
+ *
+ * Paths are dotted: "metadata.name", "spec.containers[0].image"; a key holding a dot is written
+ * with a backslash ("metadata.labels.app\.kubernetes\.io/name").
+ */
+#ifndef SLU_JSON_H
+#define SLU_JSON_H
+
+#include <jansson.h>
+
+#include "base/base.h"
+
+/* ---------------------------------------------------------------- path access */
+
+/* Returns the value at path (borrowed), or NULL when any step is absent or of the wrong type. */
+json_t *slu_json_path(const json_t *root, const char *path);
+/* String at path (borrowed), or NULL when absent or not a string. */
+const char *slu_json_str(const json_t *root, const char *path);
+/* Integer at path; dflt when absent or not an integer (a real with an integral value counts). */
+int64_t slu_json_int(const json_t *root, const char *path, int64_t dflt);
+double slu_json_num(const json_t *root, const char *path, double dflt);
+bool slu_json_bool(const json_t *root, const char *path, bool dflt);
+/* Sets value (taken, even on failure) at path, creating intermediate objects. Array indices must
+ * exist (or be == size to append). SLU_EINVAL when an intermediate is not an object/array. */
+int slu_json_set(json_t *root, const char *path, json_t *value);
+int slu_json_set_str(json_t *root, const char *path, const char *s); /* s copied */
+int slu_json_set_int(json_t *root, const char *path, int64_t v);
+/* Deletes the key/element at path; 0 when deleted, SLU_ENOTFOUND when absent. */
+int slu_json_del(json_t *root, const char *path);
+
+/* ---------------------------------------------------------------- parse, dump, compare */
+
+/* Parses one JSON value (any type) from buf, refusing input over max_bytes (0: 64 MiB) with
+ * SLU_ETOOBIG. On error err->msg names line and column. *out returned owned. */
+int slu_json_parse(const char *buf, size_t len, size_t max_bytes, json_t **out, struct slu_err *err);
+/* Compact JSON with sorted keys (canonical); returned owned. */
+char *slu_json_dumps_canonical(const json_t *v);
+/* Compact JSON in insertion order; returned owned. */
+char *slu_json_dumps(const json_t *v);
+/* Semantic equality: object key order ignored, 1 == 1.0. */
+bool slu_json_equal(const json_t *a, const json_t *b);
+/* Deep copy (jansson's json_deep_copy, but aborts on OOM); returned owned. */
+json_t *slu_json_copy(const json_t *v);
+
+/* ---------------------------------------------------------------- patches */
+
+/* RFC 7386: applies patch to *target in place (*target may be replaced, e.g. when patch is not an
+ * object). *target owned by caller before and after. */
+void slu_json_merge_patch(json_t **target, const json_t *patch);
+/* RFC 7386 diff: the merge patch that turns from into to; returned owned. */
+json_t *slu_json_merge_diff(const json_t *from, const json_t *to);
+/* RFC 6902: applies ops (an array) to *doc in place; on any failure *doc is unchanged and err
+ * names the failing operation index and path (a failed "test" gives SLU_ECONFLICT). */
+int slu_json_patch(json_t **doc, const json_t *ops, struct slu_err *err);
+
+/* ---------------------------------------------------------------- YAML */
+
+struct slu_yaml_limits {
+    size_t max_bytes;      /* input size, default 16 MiB */
+    unsigned max_depth;    /* nesting depth, default 256 */
+    unsigned max_aliases;  /* alias expansions, default 10,000 (billion-laughs guard) */
+    size_t max_nodes;      /* total nodes produced incl. alias expansion, default 5,000,000 */
+    size_t max_documents;  /* default 10,000 */
+};
+
+/* Loads a YAML stream (JSON is YAML too) into a JSON array of its documents (returned owned);
+ * empty documents ("---" alone, or only comments) are skipped. Scalars resolve as Kubernetes'
+ * sigs.k8s.io/yaml does: plain true/false (and yes/no/on/off, any case) booleans, null/~/empty
+ * null, integers (decimal, 0x hex, 0o octal), floats (incl. .inf/.nan), everything else and every
+ * quoted scalar a string. Duplicate keys are an error. lim may be NULL for the defaults. Errors
+ * name line and column ("line 3, column 5: mapping values are not allowed here"). */
+int slu_yaml_load(const char *buf, size_t len, const struct slu_yaml_limits *lim, json_t **docs,
+                  struct slu_err *err);
+/* Loads exactly one document; SLU_EINVAL when the stream holds zero or several. */
+int slu_yaml_load_one(const char *buf, size_t len, const struct slu_yaml_limits *lim, json_t **doc,
+                      struct slu_err *err);
+/* Loads documents from a file ("-" for stdin). */
+int slu_yaml_load_file(const char *path, const struct slu_yaml_limits *lim, json_t **docs,
+                       struct slu_err *err);
+/* Emits v as YAML in block style (as `kubectl get -o yaml`: 2-space indent, lists not indented
+ * under their key, strings quoted only when they would otherwise read back as another type or
+ * contain special characters, multi-line strings as |- blocks). Appends to out. */
+void slu_yaml_dump(const json_t *v, struct slu_buf *out);
+
+#endif
