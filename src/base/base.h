@@ -26,21 +26,21 @@
 
 enum {
     SLU_OK = 0,
-    SLU_EINVAL = -1,      /* invalid argument or input (Kubernetes: Invalid / BadRequest) */
-    SLU_ENOMEM = -2,      /* a large, input-sized allocation failed */
-    SLU_ENOTFOUND = -3,   /* NotFound (404) */
-    SLU_EEXIST = -4,      /* AlreadyExists (409) */
-    SLU_ECONFLICT = -5,   /* Conflict (409) */
-    SLU_EGONE = -6,       /* Gone / Expired (410): resourceVersion too old, continue expired */
-    SLU_EIO = -7,         /* transport or file I/O error */
-    SLU_ETIMEDOUT = -8,   /* timed out */
-    SLU_EFORBIDDEN = -9,  /* Forbidden (403) */
-    SLU_EUNAUTH = -10,    /* Unauthorized (401) */
-    SLU_ETOOMANY = -11,   /* TooManyRequests (429) */
-    SLU_ESERVER = -12,    /* InternalError / ServiceUnavailable (5xx) */
-    SLU_ETOOBIG = -13,    /* a size cap was hit (413, or an input limit) */
-    SLU_EPARSE = -14,     /* malformed JSON/YAML/quantity/selector/... */
-    SLU_ECANCELED = -15,  /* stopped on request (shutdown) */
+    SLU_EINVAL = -1,        /* invalid argument or input (Kubernetes: Invalid / BadRequest) */
+    SLU_ENOMEM = -2,        /* a large, input-sized allocation failed */
+    SLU_ENOTFOUND = -3,     /* NotFound (404) */
+    SLU_EEXIST = -4,        /* AlreadyExists (409) */
+    SLU_ECONFLICT = -5,     /* Conflict (409) */
+    SLU_EGONE = -6,         /* Gone / Expired (410): resourceVersion too old, continue expired */
+    SLU_EIO = -7,           /* transport or file I/O error */
+    SLU_ETIMEDOUT = -8,     /* timed out */
+    SLU_EFORBIDDEN = -9,    /* Forbidden (403) */
+    SLU_EUNAUTH = -10,      /* Unauthorized (401) */
+    SLU_ETOOMANY = -11,     /* TooManyRequests (429) */
+    SLU_ESERVER = -12,      /* InternalError / ServiceUnavailable (5xx) */
+    SLU_ETOOBIG = -13,      /* a size cap was hit (413, or an input limit) */
+    SLU_EPARSE = -14,       /* malformed JSON/YAML/quantity/selector/... */
+    SLU_ECANCELED = -15,    /* stopped on request (shutdown) */
     SLU_EUNSUPPORTED = -16, /* unsupported media type / operation (415, 405) */
     SLU_EBADREQUEST = -17,  /* BadRequest (400) */
     SLU_ESTATE = -18,       /* operation not valid in the current state */
@@ -57,13 +57,13 @@ struct slu_err_cause {
  * err.msg on failure, then slu_err_release(). Callers may pass NULL where they don't care.
  */
 struct slu_err {
-    int code;          /* SLU_E* (0 when no error) */
-    int http_status;   /* HTTP status when the error came from/for an HTTP exchange, else 0 */
-    char reason[48];   /* Kubernetes Status reason ("NotFound", "Conflict", ...) or "" */
-    char msg[1024];    /* human-readable message, always NUL-terminated */
-    char kind[64];     /* Status details.kind, or "" */
-    char name[256];    /* Status details.name, or "" */
-    int retry_after;   /* seconds from Retry-After / details.retryAfterSeconds, or 0 */
+    int code;        /* SLU_E* (0 when no error) */
+    int http_status; /* HTTP status when the error came from/for an HTTP exchange, else 0 */
+    char reason[48]; /* Kubernetes Status reason ("NotFound", "Conflict", ...) or "" */
+    char msg[1024];  /* human-readable message, always NUL-terminated */
+    char kind[64];   /* Status details.kind, or "" */
+    char name[256];  /* Status details.name, or "" */
+    int retry_after; /* seconds from Retry-After / details.retryAfterSeconds, or 0 */
     struct slu_err_cause *causes; /* owned array */
     size_t ncauses;
 };
@@ -96,7 +96,7 @@ const char *slu_err_reason_from_code(int code);
 void *slu_malloc(size_t n);
 void *slu_calloc(size_t n, size_t size);
 void *slu_realloc(void *p, size_t n);
-char *slu_strdup(const char *s);           /* NULL in -> NULL out */
+char *slu_strdup(const char *s); /* NULL in -> NULL out */
 char *slu_strndup(const char *s, size_t n);
 char *slu_asprintf(const char *fmt, ...) SLU_PRINTF(1, 2); /* returned owned */
 char *slu_vasprintf(const char *fmt, va_list ap);
@@ -157,9 +157,10 @@ struct slu_vec {
 };
 void slu_vec_push(struct slu_vec *v, void *item);
 void *slu_vec_pop(struct slu_vec *v);
-void slu_vec_remove_at(struct slu_vec *v, size_t i); /* keeps order */
+void slu_vec_remove_at(struct slu_vec *v, size_t i);              /* keeps order */
 void slu_vec_release(struct slu_vec *v, void (*free_fn)(void *)); /* free_fn may be NULL */
-void slu_vec_sort(struct slu_vec *v, int (*cmp)(const void *a, const void *b)); /* cmp gets void** */
+void slu_vec_sort(struct slu_vec *v,
+                  int (*cmp)(const void *a, const void *b)); /* cmp gets void** */
 
 /* ---------------------------------------------------------------- hash map */
 
@@ -172,9 +173,9 @@ struct slu_map_entry {
 };
 struct slu_map {
     struct slu_map_entry *slots;
-    size_t cap;   /* power of two */
-    size_t len;   /* live entries */
-    size_t used;  /* live + tombstones */
+    size_t cap;  /* power of two */
+    size_t len;  /* live entries */
+    size_t used; /* live + tombstones */
     void (*free_value)(void *);
 };
 void slu_map_init(struct slu_map *m, void (*free_value)(void *));
@@ -193,9 +194,9 @@ uint64_t slu_hash(const void *data, size_t n); /* FNV-1a 64 */
 
 /* ---------------------------------------------------------------- time */
 
-int64_t slu_now_mono_ns(void);   /* CLOCK_MONOTONIC */
-int64_t slu_now_real_ns(void);   /* CLOCK_REALTIME */
-int64_t slu_now_unix(void);      /* seconds */
+int64_t slu_now_mono_ns(void); /* CLOCK_MONOTONIC */
+int64_t slu_now_real_ns(void); /* CLOCK_REALTIME */
+int64_t slu_now_unix(void);    /* seconds */
 /* RFC 3339 UTC with seconds ("2026-11-22T15:03:39Z"), into buf of at least 32 bytes. */
 void slu_time_format_rfc3339(int64_t unix_seconds, char *buf, size_t n);
 /* With microseconds ("2026-11-22T15:03:39.123456Z"), as Kubernetes MicroTime. */

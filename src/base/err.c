@@ -90,26 +90,46 @@ void slu_err_move(struct slu_err *dst, struct slu_err *src)
 const char *slu_strerror(int code)
 {
     switch (code) {
-    case SLU_OK: return "ok";
-    case SLU_EINVAL: return "invalid";
-    case SLU_ENOMEM: return "out of memory";
-    case SLU_ENOTFOUND: return "not found";
-    case SLU_EEXIST: return "already exists";
-    case SLU_ECONFLICT: return "conflict";
-    case SLU_EGONE: return "gone";
-    case SLU_EIO: return "I/O error";
-    case SLU_ETIMEDOUT: return "timed out";
-    case SLU_EFORBIDDEN: return "forbidden";
-    case SLU_EUNAUTH: return "unauthorized";
-    case SLU_ETOOMANY: return "too many requests";
-    case SLU_ESERVER: return "server error";
-    case SLU_ETOOBIG: return "too large";
-    case SLU_EPARSE: return "parse error";
-    case SLU_ECANCELED: return "canceled";
-    case SLU_EUNSUPPORTED: return "unsupported";
-    case SLU_EBADREQUEST: return "bad request";
-    case SLU_ESTATE: return "invalid state";
-    default: return "unknown error";
+    case SLU_OK:
+        return "ok";
+    case SLU_EINVAL:
+        return "invalid";
+    case SLU_ENOMEM:
+        return "out of memory";
+    case SLU_ENOTFOUND:
+        return "not found";
+    case SLU_EEXIST:
+        return "already exists";
+    case SLU_ECONFLICT:
+        return "conflict";
+    case SLU_EGONE:
+        return "gone";
+    case SLU_EIO:
+        return "I/O error";
+    case SLU_ETIMEDOUT:
+        return "timed out";
+    case SLU_EFORBIDDEN:
+        return "forbidden";
+    case SLU_EUNAUTH:
+        return "unauthorized";
+    case SLU_ETOOMANY:
+        return "too many requests";
+    case SLU_ESERVER:
+        return "server error";
+    case SLU_ETOOBIG:
+        return "too large";
+    case SLU_EPARSE:
+        return "parse error";
+    case SLU_ECANCELED:
+        return "canceled";
+    case SLU_EUNSUPPORTED:
+        return "unsupported";
+    case SLU_EBADREQUEST:
+        return "bad request";
+    case SLU_ESTATE:
+        return "invalid state";
+    default:
+        return "unknown error";
     }
 }
 
@@ -120,14 +140,22 @@ int slu_err_code_from_http(int http_status, const char *reason)
             const char *reason;
             int code;
         } map[] = {
-            {"NotFound", SLU_ENOTFOUND},       {"AlreadyExists", SLU_EEXIST},
-            {"Conflict", SLU_ECONFLICT},       {"Invalid", SLU_EINVAL},
-            {"BadRequest", SLU_EBADREQUEST},   {"Gone", SLU_EGONE},
-            {"Expired", SLU_EGONE},            {"TooManyRequests", SLU_ETOOMANY},
-            {"InternalError", SLU_ESERVER},    {"ServiceUnavailable", SLU_ESERVER},
-            {"Timeout", SLU_ETIMEDOUT},        {"ServerTimeout", SLU_ESERVER},
-            {"Forbidden", SLU_EFORBIDDEN},     {"Unauthorized", SLU_EUNAUTH},
-            {"MethodNotAllowed", SLU_EUNSUPPORTED}, {"UnsupportedMediaType", SLU_EUNSUPPORTED},
+            {"NotFound", SLU_ENOTFOUND},
+            {"AlreadyExists", SLU_EEXIST},
+            {"Conflict", SLU_ECONFLICT},
+            {"Invalid", SLU_EINVAL},
+            {"BadRequest", SLU_EBADREQUEST},
+            {"Gone", SLU_EGONE},
+            {"Expired", SLU_EGONE},
+            {"TooManyRequests", SLU_ETOOMANY},
+            {"InternalError", SLU_ESERVER},
+            {"ServiceUnavailable", SLU_ESERVER},
+            {"Timeout", SLU_ETIMEDOUT},
+            {"ServerTimeout", SLU_ESERVER},
+            {"Forbidden", SLU_EFORBIDDEN},
+            {"Unauthorized", SLU_EUNAUTH},
+            {"MethodNotAllowed", SLU_EUNSUPPORTED},
+            {"UnsupportedMediaType", SLU_EUNSUPPORTED},
             {"RequestEntityTooLarge", SLU_ETOOBIG},
         };
         for (size_t i = 0; i < SLU_ARRAY_LEN(map); i++)
@@ -135,59 +163,100 @@ int slu_err_code_from_http(int http_status, const char *reason)
                 return map[i].code;
     }
     switch (http_status) {
-    case 400: return SLU_EBADREQUEST;
-    case 401: return SLU_EUNAUTH;
-    case 403: return SLU_EFORBIDDEN;
-    case 404: return SLU_ENOTFOUND;
-    case 405: return SLU_EUNSUPPORTED;
-    case 409: return SLU_ECONFLICT;
-    case 410: return SLU_EGONE;
-    case 413: return SLU_ETOOBIG;
-    case 415: return SLU_EUNSUPPORTED;
-    case 422: return SLU_EINVAL;
-    case 429: return SLU_ETOOMANY;
-    case 504: return SLU_ETIMEDOUT;
-    default: return http_status >= 500 ? SLU_ESERVER : SLU_EIO;
+    case 400:
+        return SLU_EBADREQUEST;
+    case 401:
+        return SLU_EUNAUTH;
+    case 403:
+        return SLU_EFORBIDDEN;
+    case 404:
+        return SLU_ENOTFOUND;
+    case 405:
+        return SLU_EUNSUPPORTED;
+    case 409:
+        return SLU_ECONFLICT;
+    case 410:
+        return SLU_EGONE;
+    case 413:
+        return SLU_ETOOBIG;
+    case 415:
+        return SLU_EUNSUPPORTED;
+    case 422:
+        return SLU_EINVAL;
+    case 429:
+        return SLU_ETOOMANY;
+    case 504:
+        return SLU_ETIMEDOUT;
+    default:
+        return http_status >= 500 ? SLU_ESERVER : SLU_EIO;
     }
 }
 
 int slu_err_http_from_code(int code)
 {
     switch (code) {
-    case SLU_OK: return 200;
-    case SLU_EINVAL: return 422;
-    case SLU_ENOTFOUND: return 404;
-    case SLU_EEXIST: return 409;
-    case SLU_ECONFLICT: return 409;
-    case SLU_EGONE: return 410;
-    case SLU_ETIMEDOUT: return 504;
-    case SLU_EFORBIDDEN: return 403;
-    case SLU_EUNAUTH: return 401;
-    case SLU_ETOOMANY: return 429;
-    case SLU_ETOOBIG: return 413;
-    case SLU_EPARSE: return 400;
-    case SLU_EBADREQUEST: return 400;
-    case SLU_EUNSUPPORTED: return 415;
-    default: return 500;
+    case SLU_OK:
+        return 200;
+    case SLU_EINVAL:
+        return 422;
+    case SLU_ENOTFOUND:
+        return 404;
+    case SLU_EEXIST:
+        return 409;
+    case SLU_ECONFLICT:
+        return 409;
+    case SLU_EGONE:
+        return 410;
+    case SLU_ETIMEDOUT:
+        return 504;
+    case SLU_EFORBIDDEN:
+        return 403;
+    case SLU_EUNAUTH:
+        return 401;
+    case SLU_ETOOMANY:
+        return 429;
+    case SLU_ETOOBIG:
+        return 413;
+    case SLU_EPARSE:
+        return 400;
+    case SLU_EBADREQUEST:
+        return 400;
+    case SLU_EUNSUPPORTED:
+        return 415;
+    default:
+        return 500;
     }
 }
 
 const char *slu_err_reason_from_code(int code)
 {
     switch (code) {
-    case SLU_EINVAL: return "Invalid";
-    case SLU_ENOTFOUND: return "NotFound";
-    case SLU_EEXIST: return "AlreadyExists";
-    case SLU_ECONFLICT: return "Conflict";
-    case SLU_EGONE: return "Expired";
-    case SLU_ETIMEDOUT: return "Timeout";
-    case SLU_EFORBIDDEN: return "Forbidden";
-    case SLU_EUNAUTH: return "Unauthorized";
-    case SLU_ETOOMANY: return "TooManyRequests";
-    case SLU_ETOOBIG: return "RequestEntityTooLarge";
+    case SLU_EINVAL:
+        return "Invalid";
+    case SLU_ENOTFOUND:
+        return "NotFound";
+    case SLU_EEXIST:
+        return "AlreadyExists";
+    case SLU_ECONFLICT:
+        return "Conflict";
+    case SLU_EGONE:
+        return "Expired";
+    case SLU_ETIMEDOUT:
+        return "Timeout";
+    case SLU_EFORBIDDEN:
+        return "Forbidden";
+    case SLU_EUNAUTH:
+        return "Unauthorized";
+    case SLU_ETOOMANY:
+        return "TooManyRequests";
+    case SLU_ETOOBIG:
+        return "RequestEntityTooLarge";
     case SLU_EPARSE:
-    case SLU_EBADREQUEST: return "BadRequest";
-    case SLU_EUNSUPPORTED: return "UnsupportedMediaType";
-    default: return "InternalError";
+    case SLU_EBADREQUEST:
+        return "BadRequest";
+    case SLU_EUNSUPPORTED:
+        return "UnsupportedMediaType";
+    default:
+        return "InternalError";
     }
 }

@@ -7,7 +7,8 @@
 #include "cli/cli.h"
 
 static const struct cli_command commands[] = {
-    {"sim", "serve a simulated Kubernetes cluster (API server, nodes, scheduler, kubelet)", cmd_sim},
+    {"sim", "serve a simulated Kubernetes cluster (API server, nodes, scheduler, kubelet)",
+     cmd_sim},
     {"version", "print the version", cmd_version},
 };
 
