@@ -1,0 +1,1217 @@
+/*
+ * client.c - the transport and the verbs: one struct kube_client serves every thread.
+ *
+ * Transport: libcurl easy handles taken from a small pool, all attached to one CURLSH that shares
+ * the connection cache, DNS cache and TLS sessions (with a mutex per shared data kind), so
+ * connections are reused across requests and threads. HTTP/2 is negotiated over TLS when the
+ * server offers it (CURL_HTTP_VERSION_2TLS). TLS material comes from memory (CAINFO_BLOB,
+ * SSLCERT_BLOB, SSLKEY_BLOB): nothing is written to disk. tls-server-name is honoured by putting
+ * that name in the URL and mapping it to the real host with CURLOPT_CONNECT_TO (so SNI and the
+ * certificate check use it).
+ *
+ * Auth: bearer token (re-read from token_file when the file changes), basic auth, client
+ * certificates, or an exec plugin whose credentials are cached until they expire and refreshed
+ * once on a 401.
+ *
+ * Requests (kube__do): a token bucket limits the client's rate (QPS/burst); non-2xx answers are
+ * parsed as Status into struct slu_err; safe verbs are retried with exponential backoff and jitter
+ * on transport errors, 429 (honouring Retry-After / details.retryAfterSeconds), 500, 503 and 504.
+ * A create (POST) is only retried on 429 blindly; when its outcome is unknown (transport error or
+ * 5xx) kube_create reads the object back by name and succeeds when it exists with the same owner
+ * references and labels, or reports AlreadyExists when it is someone else's.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kube/client_priv.h"
+
+#define MAX_BODY_DEFAULT ((size_t)64 << 20) /* a list of many objects */
+#define MAX_ERR_BODY ((size_t)1 << 20)      /* a Status body */
+#define POOL_MAX 16
+#define DEFAULT_ATTEMPTS 6
+#define BACKOFF_BASE_MS 100
+#define BACKOFF_CAP_MS 10000
+#define RETRY_AFTER_CAP_S 60
+#define USER_AGENT "sluice/0.1"
+
+/* ---------------------------------------------------------------- resources */
+
+const struct kube_resource KUBE_RES_NAMESPACES = {"", "v1", "namespaces", "Namespace", false};
+const struct kube_resource KUBE_RES_PODS = {"", "v1", "pods", "Pod", true};
+const struct kube_resource KUBE_RES_CONFIGMAPS = {"", "v1", "configmaps", "ConfigMap", true};
+const struct kube_resource KUBE_RES_SECRETS = {"", "v1", "secrets", "Secret", true};
+const struct kube_resource KUBE_RES_SERVICES = {"", "v1", "services", "Service", true};
+const struct kube_resource KUBE_RES_SERVICEACCOUNTS = {"", "v1", "serviceaccounts",
+                                                       "ServiceAccount", true};
+const struct kube_resource KUBE_RES_EVENTS = {"", "v1", "events", "Event", true};
+const struct kube_resource KUBE_RES_NODES = {"", "v1", "nodes", "Node", false};
+const struct kube_resource KUBE_RES_PVCS = {"", "v1", "persistentvolumeclaims",
+                                            "PersistentVolumeClaim", true};
+const struct kube_resource KUBE_RES_LEASES = {"coordination.k8s.io", "v1", "leases", "Lease", true};
+const struct kube_resource KUBE_RES_CRDS = {
+    "apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false};
+const struct kube_resource KUBE_RES_INGRESSES = {"networking.k8s.io", "v1", "ingresses", "Ingress",
+                                                 true};
+const struct kube_resource KUBE_RES_PDBS = {"policy", "v1", "poddisruptionbudgets",
+                                            "PodDisruptionBudget", true};
+const struct kube_resource KUBE_RES_PRIORITYCLASSES = {"scheduling.k8s.io", "v1", "priorityclasses",
+                                                       "PriorityClass", false};
+
+/* ---------------------------------------------------------------- the client */
+
+struct kube_client {
+    char *url_base; /* scheme://host[:port] (tls-server-name substituted) */
+    struct curl_slist *connect_to;
+    char *ca_pem, *cert_pem, *key_pem;
+    bool insecure;
+    char *ns;
+    char *username, *password;
+    int64_t timeout_ms;
+
+    pthread_mutex_t auth_mu; /* guards everything below up to the share */
+    char *token;
+    char *token_file;
+    struct timespec token_mtime;
+    ino_t token_ino;
+    off_t token_size;
+    struct kube_config *exec_cfg; /* exec plugin settings, or NULL */
+    struct kube__exec_cred exec_cred;
+    bool exec_valid;
+
+    CURLSH *share;
+    pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+
+    pthread_mutex_t pool_mu;
+    CURL *pool[POOL_MAX];
+    size_t npool;
+
+    struct kube_token_bucket bucket;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_global(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *ud)
+{
+    (void)h;
+    (void)access;
+    struct kube_client *c = ud;
+    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+        pthread_mutex_lock(&c->share_mu[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *ud)
+{
+    (void)h;
+    struct kube_client *c = ud;
+    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+        pthread_mutex_unlock(&c->share_mu[data]);
+}
+
+/* Splits "https://host:port/path" into its parts; host may be "[v6]". */
+static int split_server(const char *server, char **scheme, char **host, int *port, char **rest)
+{
+    const char *p = strstr(server, "://");
+    if (!p)
+        return -1;
+    *scheme = slu_strndup(server, (size_t)(p - server));
+    p += 3;
+    const char *hend;
+    if (*p == '[') {
+        hend = strchr(p, ']');
+        if (!hend)
+            return -1;
+        hend++;
+    } else {
+        hend = p + strcspn(p, ":/");
+    }
+    *host = slu_strndup(p, (size_t)(hend - p));
+    *port = strcmp(*scheme, "https") == 0 ? 443 : 80;
+    const char *q = hend;
+    if (*q == ':') {
+        char *end;
+        long v = strtol(q + 1, &end, 10);
+        if (end == q + 1 || v <= 0 || v > 65535)
+            return -1;
+        *port = (int)v;
+        q = end;
+    }
+    *rest = slu_strdup(q);
+    return 0;
+}
+
+struct kube_client *kube_client_new(const struct kube_config *cfg, struct slu_err *err)
+{
+    if (!cfg || !cfg->server) {
+        slu_err_set(err, SLU_EINVAL, "kube client: no server configured");
+        return NULL;
+    }
+    pthread_once(&curl_once, curl_global);
+    char *scheme = NULL, *host = NULL, *rest = NULL;
+    int port = 0;
+    if (split_server(cfg->server, &scheme, &host, &port, &rest) < 0) {
+        slu_err_set(err, SLU_EINVAL, "kube client: server \"%s\" is not a URL", cfg->server);
+        free(scheme);
+        free(host);
+        free(rest);
+        return NULL;
+    }
+    struct kube_client *c = slu_calloc(1, sizeof(*c));
+    size_t rl = strlen(rest);
+    while (rl > 0 && rest[rl - 1] == '/')
+        rest[--rl] = '\0';
+    if (cfg->tls_server_name && *cfg->tls_server_name && strcmp(scheme, "https") == 0) {
+        c->url_base = slu_asprintf("https://%s:%d%s", cfg->tls_server_name, port, rest);
+        char *ct = slu_asprintf("%s:%d:%s:%d", cfg->tls_server_name, port, host, port);
+        c->connect_to = curl_slist_append(NULL, ct);
+        free(ct);
+    } else {
+        c->url_base = slu_asprintf("%s://%s:%d%s", scheme, host, port, rest);
+    }
+    free(scheme);
+    free(host);
+    free(rest);
+    c->ca_pem = slu_strdup(cfg->ca_pem);
+    c->cert_pem = slu_strdup(cfg->client_cert_pem);
+    c->key_pem = slu_strdup(cfg->client_key_pem);
+    c->insecure = cfg->insecure_skip_tls_verify;
+    c->ns = slu_strdup(cfg->namespace && *cfg->namespace ? cfg->namespace : "default");
+    c->username = slu_strdup(cfg->username);
+    c->password = slu_strdup(cfg->password);
+    c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
+    c->token = slu_strdup(cfg->token);
+    c->token_file = slu_strdup(cfg->token_file);
+    if (cfg->exec_command) {
+        struct kube_config *e = slu_calloc(1, sizeof(*e));
+        e->exec_command = slu_strdup(cfg->exec_command);
+        e->exec_api_version = slu_strdup(cfg->exec_api_version);
+        size_t n = 0;
+        for (char **a = cfg->exec_args; a && *a; a++)
+            n++;
+        e->exec_args = slu_calloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            e->exec_args[i] = slu_strdup(cfg->exec_args[i]);
+        n = 0;
+        for (char **a = cfg->exec_env; a && *a; a++)
+            n++;
+        e->exec_env = slu_calloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            e->exec_env[i] = slu_strdup(cfg->exec_env[i]);
+        c->exec_cfg = e;
+    }
+    pthread_mutex_init(&c->auth_mu, NULL);
+    pthread_mutex_init(&c->pool_mu, NULL);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&c->share_mu[i], NULL);
+    c->share = curl_share_init();
+    curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
+    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    double qps = cfg->qps == 0 ? 50 : cfg->qps;
+    double burst = cfg->burst <= 0 ? 100 : cfg->burst;
+    kube_token_bucket_init(&c->bucket, qps, burst);
+    return c;
+}
+
+void kube_client_free(struct kube_client *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->npool; i++)
+        curl_easy_cleanup(c->pool[i]);
+    curl_share_cleanup(c->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&c->share_mu[i]);
+    pthread_mutex_destroy(&c->pool_mu);
+    pthread_mutex_destroy(&c->auth_mu);
+    kube_token_bucket_release(&c->bucket);
+    curl_slist_free_all(c->connect_to);
+    free(c->url_base);
+    free(c->ca_pem);
+    free(c->cert_pem);
+    free(c->key_pem);
+    free(c->ns);
+    free(c->username);
+    free(c->password);
+    free(c->token);
+    free(c->token_file);
+    kube_config_free(c->exec_cfg);
+    kube__exec_cred_release(&c->exec_cred);
+    free(c);
+}
+
+const char *kube_client_namespace(const struct kube_client *c)
+{
+    return c->ns;
+}
+
+/* ---------------------------------------------------------------- URLs */
+
+void kube__url_escape(struct slu_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char ch = *p;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+            slu_buf_putc(b, (char)ch);
+        } else {
+            slu_buf_putc(b, '%');
+            slu_buf_putc(b, hex[ch >> 4]);
+            slu_buf_putc(b, hex[ch & 15]);
+        }
+    }
+}
+
+void kube__query_add(struct slu_buf *b, const char *key, const char *value)
+{
+    if (!value || !*value)
+        return;
+    bool has_q = b->data && memchr(b->data, '?', b->len);
+    slu_buf_putc(b, has_q ? '&' : '?');
+    kube__url_escape(b, key);
+    slu_buf_putc(b, '=');
+    kube__url_escape(b, value);
+}
+
+char *kube_resource_path(const struct kube_resource *r, const char *ns, const char *name,
+                         const char *subresource)
+{
+    struct slu_buf b = {0};
+    if (!r->group || !*r->group)
+        slu_buf_printf(&b, "/api/%s", r->version);
+    else
+        slu_buf_printf(&b, "/apis/%s/%s", r->group, r->version);
+    if (r->namespaced && ns && *ns) {
+        slu_buf_puts(&b, "/namespaces/");
+        kube__url_escape(&b, ns);
+    }
+    slu_buf_putc(&b, '/');
+    slu_buf_puts(&b, r->plural);
+    if (name && *name) {
+        slu_buf_putc(&b, '/');
+        kube__url_escape(&b, name);
+        if (subresource && *subresource) {
+            slu_buf_putc(&b, '/');
+            slu_buf_puts(&b, subresource);
+        }
+    }
+    return slu_buf_steal(&b);
+}
+
+void kube__list_query(struct slu_buf *b, const struct kube_list_opts *o)
+{
+    if (!o)
+        return;
+    kube__query_add(b, "labelSelector", o->label_selector);
+    kube__query_add(b, "fieldSelector", o->field_selector);
+    if (o->limit > 0) {
+        char n[32];
+        snprintf(n, sizeof(n), "%lld", (long long)o->limit);
+        kube__query_add(b, "limit", n);
+    }
+    kube__query_add(b, "continue", o->continue_token);
+    kube__query_add(b, "resourceVersion", o->resource_version);
+    kube__query_add(b, "resourceVersionMatch", o->resource_version_match);
+}
+
+/* ---------------------------------------------------------------- Status -> error */
+
+int kube__status_to_err(int http_status, const char *body, size_t len, const char *retry_after,
+                        struct slu_err *err)
+{
+    json_t *st = NULL;
+    int code;
+    if (body && len > 0)
+        slu_json_parse(body, len, MAX_ERR_BODY, &st, NULL);
+    const char *kind = slu_json_str(st, "kind");
+    int ra = 0;
+    if (retry_after) {
+        int64_t v;
+        char tmp[64];
+        slu_strlcpy(tmp, retry_after, sizeof(tmp));
+        if (slu_parse_i64(slu_str_trim(tmp), &v) == 0 && v > 0)
+            ra = (int)SLU_MIN(v, RETRY_AFTER_CAP_S);
+    }
+    if (json_is_object(st) && kind && strcmp(kind, "Status") == 0) {
+        const char *reason = slu_json_str(st, "reason");
+        const char *message = slu_json_str(st, "message");
+        int scode = (int)slu_json_int(st, "code", http_status);
+        if (scode <= 0)
+            scode = http_status;
+        code = slu_err_code_from_http(scode, reason);
+        if (code == 0)
+            code = SLU_EIO;
+        if (err) {
+            /* keep causes only from this Status */
+            slu_err_release(err);
+            slu_err_set(err, code, "%s", message && *message ? message : slu_strerror(code));
+            err->http_status = scode;
+            slu_err_set_reason(err, reason ? reason : slu_err_reason_from_code(code));
+            const char *dk = slu_json_str(st, "details.kind");
+            const char *dn = slu_json_str(st, "details.name");
+            slu_strlcpy(err->kind, dk ? dk : "", sizeof(err->kind));
+            slu_strlcpy(err->name, dn ? dn : "", sizeof(err->name));
+            int64_t ras = slu_json_int(st, "details.retryAfterSeconds", 0);
+            if (ras > 0)
+                ra = (int)SLU_MIN(ras, RETRY_AFTER_CAP_S);
+            err->retry_after = ra;
+            json_t *causes = slu_json_path(st, "details.causes");
+            size_t i;
+            json_t *cz;
+            json_array_foreach(causes, i, cz)
+            {
+                if (i >= 100)
+                    break;
+                slu_err_add_cause(err, slu_json_str(cz, "reason"), slu_json_str(cz, "field"),
+                                  slu_json_str(cz, "message"));
+            }
+        }
+    } else {
+        code = slu_err_code_from_http(http_status, NULL);
+        if (code == 0)
+            code = SLU_EIO;
+        if (err) {
+            slu_err_release(err);
+            /* the first line of a non-Status body, bounded */
+            char snippet[200] = "";
+            if (body && len) {
+                size_t n = 0;
+                while (n < len && n < sizeof(snippet) - 1 && body[n] != '\n' && body[n] != '\r')
+                    n++;
+                memcpy(snippet, body, n);
+                snippet[n] = '\0';
+                for (size_t i = 0; i < n; i++)
+                    if ((unsigned char)snippet[i] < 0x20)
+                        snippet[i] = ' ';
+            }
+            if (*snippet)
+                slu_err_set(err, code, "the server answered HTTP %d: %s", http_status, snippet);
+            else
+                slu_err_set(err, code, "the server answered HTTP %d with no Status", http_status);
+            err->http_status = http_status;
+            slu_err_set_reason(err, slu_err_reason_from_code(code));
+            err->retry_after = ra;
+        }
+    }
+    json_decref(st);
+    return code;
+}
+
+/* ---------------------------------------------------------------- auth */
+
+/* Returns the current bearer token (owned copy) and the exec plugin's client certificate, if
+ * any. */
+static int auth_current(struct kube_client *c, char **token, char **cert, char **key,
+                        struct slu_err *err)
+{
+    *token = *cert = *key = NULL;
+    int rc = 0;
+    pthread_mutex_lock(&c->auth_mu);
+    if (c->token_file) {
+        struct stat st;
+        if (stat(c->token_file, &st) == 0 &&
+            (st.st_ino != c->token_ino || st.st_size != c->token_size ||
+             st.st_mtim.tv_sec != c->token_mtime.tv_sec ||
+             st.st_mtim.tv_nsec != c->token_mtime.tv_nsec)) {
+            struct slu_buf b = {0};
+            if (slu_read_file(c->token_file, 1 << 20, &b, NULL) == 0) {
+                char *t = slu_buf_steal(&b);
+                free(c->token);
+                c->token = slu_strdup(slu_str_trim(t));
+                free(t);
+                c->token_ino = st.st_ino;
+                c->token_size = st.st_size;
+                c->token_mtime = st.st_mtim;
+            }
+            slu_buf_release(&b);
+        }
+    }
+    if (c->exec_cfg) {
+        if (c->exec_valid && c->exec_cred.expiry_ns && slu_now_real_ns() >= c->exec_cred.expiry_ns)
+            c->exec_valid = false;
+        if (!c->exec_valid) {
+            kube__exec_cred_release(&c->exec_cred);
+            rc = kube__exec_run(c->exec_cfg, &c->exec_cred, err);
+            c->exec_valid = rc == 0;
+        }
+        if (rc == 0) {
+            *token = slu_strdup(c->exec_cred.token);
+            *cert = slu_strdup(c->exec_cred.cert_pem);
+            *key = slu_strdup(c->exec_cred.key_pem);
+        }
+    }
+    if (rc == 0 && !*token)
+        *token = slu_strdup(c->token);
+    pthread_mutex_unlock(&c->auth_mu);
+    return rc;
+}
+
+/* After a 401: forget cached exec credentials and re-stat the token file. True when something
+ * could change, so one more attempt is worth it. */
+static bool auth_invalidate(struct kube_client *c)
+{
+    pthread_mutex_lock(&c->auth_mu);
+    bool can = c->exec_cfg != NULL || c->token_file != NULL;
+    c->exec_valid = false;
+    c->token_ino = 0;
+    c->token_size = -1;
+    pthread_mutex_unlock(&c->auth_mu);
+    return can;
+}
+
+/* ---------------------------------------------------------------- transfer */
+
+static CURL *pool_get(struct kube_client *c)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&c->pool_mu);
+    if (c->npool > 0)
+        h = c->pool[--c->npool];
+    pthread_mutex_unlock(&c->pool_mu);
+    if (!h)
+        h = curl_easy_init();
+    else
+        curl_easy_reset(h);
+    return h;
+}
+
+static void pool_put(struct kube_client *c, CURL *h)
+{
+    pthread_mutex_lock(&c->pool_mu);
+    if (c->npool < POOL_MAX) {
+        c->pool[c->npool++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&c->pool_mu);
+    if (h)
+        curl_easy_cleanup(h);
+}
+
+struct xfer {
+    CURL *h;
+    const struct kube__req *rq;
+    struct slu_buf *body; /* 2xx body (non-streaming) */
+    struct slu_buf errbody;
+    size_t cap;
+    bool overflow;
+    bool cb_stopped;
+    long status;
+    char retry_after[64];
+};
+
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    struct xfer *x = ud;
+    size_t n = size * nmemb;
+    if (x->status == 0)
+        curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->status);
+    bool ok = x->status >= 200 && x->status < 300;
+    if (ok && x->rq->on_data) {
+        if (!x->rq->on_data(x->rq->ud, ptr, n)) {
+            x->cb_stopped = true;
+            return 0;
+        }
+        return n;
+    }
+    struct slu_buf *b = ok && x->body ? x->body : &x->errbody;
+    size_t cap = ok ? x->cap : MAX_ERR_BODY;
+    if (b->len + n > cap) {
+        if (!ok) /* a huge error body: keep its start, drop the rest */
+            return n;
+        x->overflow = true;
+        return 0;
+    }
+    slu_buf_append(b, ptr, n);
+    return n;
+}
+
+static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
+{
+    struct xfer *x = ud;
+    size_t n = size * nitems;
+    static const char ra[] = "retry-after:";
+    if (n > sizeof(ra) - 1 && strncasecmp(buf, ra, sizeof(ra) - 1) == 0) {
+        size_t vl = SLU_MIN(n - (sizeof(ra) - 1), sizeof(x->retry_after) - 1);
+        memcpy(x->retry_after, buf + sizeof(ra) - 1, vl);
+        x->retry_after[vl] = '\0';
+    } else if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
+        x->retry_after[0] = '\0'; /* a new response (after 100 Continue or a redirect) */
+        x->status = 0;
+    }
+    return n;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    const struct xfer *x = ud;
+    return x->rq->stop && atomic_load(x->rq->stop) ? 1 : 0;
+}
+
+bool kube__sleep(int64_t ms, const atomic_bool *stop)
+{
+    int64_t end = slu_now_mono_ns() + ms * 1000000;
+    for (;;) {
+        if (stop && atomic_load(stop))
+            return false;
+        int64_t left = (end - slu_now_mono_ns()) / 1000000;
+        if (left <= 0)
+            return true;
+        slu_sleep_ms(SLU_MIN(left, 50));
+    }
+}
+
+int64_t kube__backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms)
+{
+    int64_t d = base_ms;
+    for (int i = 0; i < attempt && d < cap_ms; i++)
+        d *= 2;
+    if (d > cap_ms)
+        d = cap_ms;
+    if (d < 2)
+        return d;
+    return d / 2 + (int64_t)(slu_random_u64() % (uint64_t)(d / 2 + 1));
+}
+
+/* One HTTP exchange. Returns 0 when an answer arrived (any status), or a transport error. */
+static int perform_once(struct kube_client *c, const struct kube__req *rq, struct xfer *x,
+                        struct slu_err *err)
+{
+    char *token = NULL, *xcert = NULL, *xkey = NULL;
+    int rc = auth_current(c, &token, &xcert, &xkey, err);
+    if (rc < 0)
+        return rc;
+    CURL *h = pool_get(c);
+    x->h = h;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct slu_buf url = {0};
+    slu_buf_puts(&url, c->url_base);
+    slu_buf_puts(&url, rq->path_query);
+    struct curl_slist *hdrs = NULL;
+    hdrs = curl_slist_append(hdrs, "Accept: application/json");
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    char *tmp = NULL;
+    if (rq->content_type) {
+        tmp = slu_asprintf("Content-Type: %s", rq->content_type);
+        hdrs = curl_slist_append(hdrs, tmp);
+        free(tmp);
+    }
+    if (token && *token) {
+        tmp = slu_asprintf("Authorization: Bearer %s", token);
+        hdrs = curl_slist_append(hdrs, tmp);
+        explicit_bzero(tmp, strlen(tmp));
+        free(tmp);
+    }
+    curl_easy_setopt(h, CURLOPT_URL, url.data);
+    curl_easy_setopt(h, CURLOPT_SHARE, c->share);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+    int64_t tmo = rq->timeout_ms == 0 ? c->timeout_ms : rq->timeout_ms;
+    if (tmo > 0)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)tmo);
+    if (c->connect_to)
+        curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
+    if (c->ca_pem) {
+        struct curl_blob blob = {c->ca_pem, strlen(c->ca_pem), CURL_BLOB_NOCOPY};
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+    }
+    if (c->insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    const char *cert = xcert ? xcert : c->cert_pem;
+    const char *key = xkey ? xkey : c->key_pem;
+    if (cert && key) {
+        /* COPY: the exec plugin's strings are freed below, before the handle is reused */
+        struct curl_blob cb = {(void *)cert, strlen(cert), CURL_BLOB_COPY};
+        struct curl_blob kb = {(void *)key, strlen(key), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cb);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &kb);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (c->username && !token) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(h, CURLOPT_USERNAME, c->username);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+    }
+    if (strcmp(rq->method, "GET") == 0) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else {
+        if (strcmp(rq->method, "POST") != 0)
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+        else
+            curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(rq->body ? rq->body_len : 0));
+    }
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+    if (rq->stop) {
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    }
+    CURLcode cc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hdrs);
+    slu_buf_release(&url);
+    if (token)
+        explicit_bzero(token, strlen(token));
+    free(token);
+    free(xcert);
+    if (xkey)
+        explicit_bzero(xkey, strlen(xkey));
+    free(xkey);
+    /* a failed connection is not put back; curl keeps good connections in the share anyway */
+    if (cc == CURLE_OK || cc == CURLE_WRITE_ERROR || cc == CURLE_ABORTED_BY_CALLBACK)
+        pool_put(c, h);
+    else
+        curl_easy_cleanup(h);
+    x->h = NULL;
+    if (cc == CURLE_OK)
+        return 0;
+    if (x->overflow)
+        return slu_err_set(err, SLU_ETOOBIG, "response body larger than %zu bytes", x->cap);
+    if (x->cb_stopped) /* the data callback said stop; it has recorded why */
+        return SLU_ECANCELED;
+    if (cc == CURLE_ABORTED_BY_CALLBACK)
+        return slu_err_set(err, SLU_ECANCELED, "request stopped");
+    if (cc == CURLE_OPERATION_TIMEDOUT)
+        return slu_err_set(err, SLU_ETIMEDOUT, "%s %s: %s", rq->method, rq->path_query,
+                           *errbuf ? errbuf : curl_easy_strerror(cc));
+    return slu_err_set(err, SLU_EIO, "%s %s: %s", rq->method, rq->path_query,
+                       *errbuf ? errbuf : curl_easy_strerror(cc));
+}
+
+static bool retryable_status(long s)
+{
+    return s == 429 || s == 500 || s == 503 || s == 504;
+}
+
+int kube__do(struct kube_client *c, const struct kube__req *rq, int *http_status,
+             struct slu_buf *resp, struct kube__resp_info *info, struct slu_err *err)
+{
+    int max = rq->retry == KUBE__RETRY_NONE ? 1 : DEFAULT_ATTEMPTS;
+    bool auth_retried = false;
+    struct kube__resp_info inf = {0};
+    int rc = 0;
+    for (int attempt = 0;; attempt++) {
+        if (rq->stop && atomic_load(rq->stop)) {
+            rc = slu_err_set(err, SLU_ECANCELED, "request stopped");
+            break;
+        }
+        kube_token_bucket_wait(&c->bucket);
+        struct xfer x = {
+            .rq = rq, .body = resp, .cap = rq->max_body ? rq->max_body : MAX_BODY_DEFAULT};
+        if (resp)
+            slu_buf_reset(resp);
+        inf.attempts++;
+        rc = perform_once(c, rq, &x, err);
+        if (http_status)
+            *http_status = (int)x.status;
+        int64_t wait_ms = -1; /* < 0: do not retry */
+        bool unknown = false;
+        if (rc < 0) {
+            unknown = rc == SLU_EIO || rc == SLU_ETIMEDOUT;
+            if (unknown && rq->retry == KUBE__RETRY_SAFE)
+                wait_ms = kube__backoff_ms(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
+        } else if (x.status >= 200 && x.status < 300) {
+            slu_buf_release(&x.errbody);
+            rc = 0;
+            break;
+        } else {
+            rc = kube__status_to_err((int)x.status, x.errbody.data, x.errbody.len,
+                                     *x.retry_after ? x.retry_after : NULL, err);
+            unknown = x.status >= 500;
+            if (x.status == 401 && !auth_retried && auth_invalidate(c)) {
+                auth_retried = true;
+                wait_ms = 0;
+            } else if (retryable_status(x.status) &&
+                       (rq->retry == KUBE__RETRY_SAFE ||
+                        (rq->retry == KUBE__RETRY_CREATE && x.status == 429))) {
+                wait_ms = kube__backoff_ms(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
+                int ra = err ? err->retry_after : 0;
+                if (!err && *x.retry_after) {
+                    int64_t v;
+                    char tmp[64];
+                    slu_strlcpy(tmp, x.retry_after, sizeof(tmp));
+                    if (slu_parse_i64(slu_str_trim(tmp), &v) == 0 && v > 0)
+                        ra = (int)SLU_MIN(v, RETRY_AFTER_CAP_S);
+                }
+                if (ra > 0 && (int64_t)ra * 1000 > wait_ms)
+                    wait_ms = (int64_t)ra * 1000;
+            }
+        }
+        slu_buf_release(&x.errbody);
+        if (wait_ms < 0 || attempt + 1 >= max)
+            break;
+        if (unknown)
+            inf.unknown_before_last = true;
+        slu_debug("kube: %s %s: %s; retrying in %lld ms", rq->method, rq->path_query,
+                  err ? err->msg : "error", (long long)wait_ms);
+        if (!kube__sleep(wait_ms, rq->stop)) {
+            rc = slu_err_set(err, SLU_ECANCELED, "request stopped");
+            break;
+        }
+    }
+    if (info)
+        *info = inf;
+    if (rc == 0 && err)
+        slu_err_release(err);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- verbs */
+
+static const char *ns_for(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                          const json_t *obj)
+{
+    if (!r->namespaced)
+        return NULL;
+    if (ns && *ns)
+        return ns;
+    const char *on = obj ? slu_json_str(obj, "metadata.namespace") : NULL;
+    return on && *on ? on : c->ns;
+}
+
+static int parse_body(const struct slu_buf *b, json_t **out, struct slu_err *err)
+{
+    if (!out)
+        return 0;
+    *out = NULL;
+    if (!b->data || b->len == 0)
+        return 0;
+    int rc = slu_json_parse(b->data, b->len, MAX_BODY_DEFAULT, out, err);
+    if (rc < 0)
+        slu_err_prefix(err, "the server's answer is not JSON");
+    return rc;
+}
+
+/* method + path + optional JSON body; out gets the parsed answer. */
+static int json_call(struct kube_client *c, const char *method, const char *path, const char *ctype,
+                     const json_t *body, enum kube__retry retry, json_t **out,
+                     struct kube__resp_info *info, struct slu_err *err)
+{
+    if (out)
+        *out = NULL;
+    char *b = body ? slu_json_dumps(body) : NULL;
+    struct slu_buf resp = {0};
+    struct kube__req rq = {.method = method,
+                           .path_query = path,
+                           .content_type = b ? (ctype ? ctype : "application/json") : NULL,
+                           .body = b,
+                           .body_len = b ? strlen(b) : 0,
+                           .retry = retry};
+    int rc = kube__do(c, &rq, NULL, &resp, info, err);
+    if (rc == 0)
+        rc = parse_body(&resp, out, err);
+    slu_buf_release(&resp);
+    free(b);
+    return rc;
+}
+
+int kube_get(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
+             json_t **out, struct slu_err *err)
+{
+    if (out)
+        *out = NULL;
+    if (!name || !*name)
+        return slu_err_set(err, SLU_EINVAL, "get %s: no name", r->plural);
+    char *path = kube_resource_path(r, ns_for(c, r, ns, NULL), name, NULL);
+    int rc = json_call(c, "GET", path, NULL, NULL, KUBE__RETRY_SAFE, out, NULL, err);
+    free(path);
+    return rc;
+}
+
+int kube_list(struct kube_client *c, const struct kube_resource *r, const char *ns,
+              const struct kube_list_opts *opts, json_t **out, struct slu_err *err)
+{
+    struct slu_buf p = {0};
+    char *base = kube_resource_path(r, r->namespaced ? ns : NULL, NULL, NULL);
+    slu_buf_puts(&p, base);
+    free(base);
+    kube__list_query(&p, opts);
+    int rc = json_call(c, "GET", p.data, NULL, NULL, KUBE__RETRY_SAFE, out, NULL, err);
+    slu_buf_release(&p);
+    if (rc == 0 && out && !json_is_array(json_object_get(*out, "items"))) {
+        json_decref(*out);
+        *out = NULL;
+        rc = slu_err_set(err, SLU_EPARSE, "list %s: the answer has no items", r->plural);
+    }
+    return rc;
+}
+
+int kube_list_all(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                  const struct kube_list_opts *opts, json_t **out, struct slu_err *err)
+{
+    *out = NULL;
+    struct kube_list_opts o = opts ? *opts : (struct kube_list_opts){0};
+    if (o.limit <= 0)
+        o.limit = 500;
+    json_t *all = NULL;
+    char *cont = NULL; /* owned continue token of the next page */
+    bool fallback = false;
+    int rc = 0;
+    for (;;) {
+        json_t *page = NULL;
+        rc = kube_list(c, r, ns, &o, &page, err);
+        if (rc == SLU_EGONE && cont && !fallback) {
+            /* the continue token expired: one full list instead (as client-go's pager does) */
+            json_decref(all);
+            all = NULL;
+            fallback = true;
+            free(cont);
+            cont = NULL;
+            o = opts ? *opts : (struct kube_list_opts){0};
+            o.limit = 0;
+            o.continue_token = NULL;
+            continue;
+        }
+        if (rc < 0)
+            break;
+        if (!all)
+            all = json_incref(page);
+        else
+            json_array_extend(json_object_get(all, "items"), json_object_get(page, "items"));
+        const char *next = slu_json_str(page, "metadata.continue");
+        free(cont);
+        cont = next && *next ? slu_strdup(next) : NULL;
+        json_decref(page);
+        if (!cont) {
+            json_t *md = json_object_get(all, "metadata");
+            if (json_is_object(md))
+                json_object_del(md, "continue");
+            break;
+        }
+        o.continue_token = cont;
+        o.resource_version = NULL; /* not allowed together with continue */
+        o.resource_version_match = NULL;
+    }
+    free(cont);
+    if (rc < 0) {
+        json_decref(all);
+        return rc;
+    }
+    *out = all;
+    return 0;
+}
+
+static bool same_identity(const json_t *mine, const json_t *theirs)
+{
+    json_t *a = slu_json_path(mine, "metadata.ownerReferences");
+    json_t *b = slu_json_path(theirs, "metadata.ownerReferences");
+    bool ea = !a || json_array_size(a) == 0, eb = !b || json_array_size(b) == 0;
+    if (!(ea && eb) && !slu_json_equal(a, b))
+        return false;
+    a = slu_json_path(mine, "metadata.labels");
+    b = slu_json_path(theirs, "metadata.labels");
+    ea = !a || json_object_size(a) == 0;
+    eb = !b || json_object_size(b) == 0;
+    return (ea && eb) || slu_json_equal(a, b);
+}
+
+/* After a create whose outcome is unknown: does our object exist? 0 (and *out) when it does and
+ * is ours, SLU_EEXIST when someone else's, SLU_ENOTFOUND when absent, other codes when the read
+ * failed. */
+static int create_check(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                        const json_t *obj, json_t **out, struct slu_err *err)
+{
+    const char *name = slu_json_str(obj, "metadata.name");
+    json_t *got = NULL;
+    struct slu_err gerr = {0};
+    int rc = kube_get(c, r, ns, name, &got, &gerr);
+    if (rc == SLU_ENOTFOUND) {
+        slu_err_release(&gerr);
+        return SLU_ENOTFOUND;
+    }
+    if (rc < 0) {
+        slu_err_move(err, &gerr);
+        slu_err_prefix(err, "create %s %s: outcome unknown, and reading it back failed", r->plural,
+                       name);
+        return rc;
+    }
+    slu_err_release(&gerr);
+    if (same_identity(obj, got)) {
+        if (out)
+            *out = got;
+        else
+            json_decref(got);
+        return 0;
+    }
+    json_decref(got);
+    if (err) {
+        slu_err_release(err);
+        slu_err_set(err, SLU_EEXIST, "%s \"%s\" already exists", r->plural, name);
+        err->http_status = 409;
+        slu_err_set_reason(err, "AlreadyExists");
+        slu_strlcpy(err->kind, r->plural, sizeof(err->kind));
+        slu_strlcpy(err->name, name, sizeof(err->name));
+    }
+    return SLU_EEXIST;
+}
+
+int kube_create(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                const json_t *obj, json_t **out, struct slu_err *err)
+{
+    if (out)
+        *out = NULL;
+    if (!json_is_object(obj))
+        return slu_err_set(err, SLU_EINVAL, "create %s: the object is not a JSON object",
+                           r->plural);
+    const char *name = slu_json_str(obj, "metadata.name");
+    char *path = kube_resource_path(r, ns_for(c, r, ns, obj), NULL, NULL);
+    int rc = 0;
+    bool unknown = false;
+    for (int attempt = 0; attempt < DEFAULT_ATTEMPTS; attempt++) {
+        struct kube__resp_info info = {0};
+        rc = json_call(c, "POST", path, NULL, obj, KUBE__RETRY_CREATE, out, &info, err);
+        if (rc == 0)
+            break;
+        if (rc == SLU_EEXIST && unknown && name) {
+            /* our earlier attempt may have created it */
+            rc = create_check(c, r, ns_for(c, r, ns, obj), obj, out, err);
+            break;
+        }
+        bool now_unknown = rc == SLU_EIO || rc == SLU_ETIMEDOUT || rc == SLU_ESERVER;
+        if (!now_unknown || !name)
+            break;
+        unknown = true;
+        struct slu_err saved = {0};
+        if (err) {
+            saved = *err;
+            memset(err, 0, sizeof(*err));
+        }
+        int crc = create_check(c, r, ns_for(c, r, ns, obj), obj, out, err);
+        if (crc == 0 || crc == SLU_EEXIST) {
+            slu_err_release(&saved);
+            rc = crc;
+            break;
+        }
+        if (crc != SLU_ENOTFOUND) {
+            slu_err_release(&saved);
+            rc = crc;
+            break;
+        }
+        /* not there: the create did not happen, so sending it again is safe */
+        slu_err_move(err, &saved);
+        if (attempt + 1 < DEFAULT_ATTEMPTS)
+            kube__sleep(kube__backoff_ms(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS), NULL);
+    }
+    free(path);
+    if (rc == 0 && err)
+        slu_err_release(err);
+    return rc;
+}
+
+static int put_obj(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                   const json_t *obj, const char *sub, json_t **out, struct slu_err *err)
+{
+    if (out)
+        *out = NULL;
+    const char *name = slu_json_str(obj, "metadata.name");
+    if (!name || !*name)
+        return slu_err_set(err, SLU_EINVAL, "update %s: the object has no metadata.name",
+                           r->plural);
+    char *path = kube_resource_path(r, ns_for(c, r, ns, obj), name, sub);
+    int rc = json_call(c, "PUT", path, NULL, obj, KUBE__RETRY_SAFE, out, NULL, err);
+    free(path);
+    return rc;
+}
+
+int kube_update(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                const json_t *obj, json_t **out, struct slu_err *err)
+{
+    return put_obj(c, r, ns, obj, NULL, out, err);
+}
+
+int kube_update_status(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                       const json_t *obj, json_t **out, struct slu_err *err)
+{
+    return put_obj(c, r, ns, obj, "status", out, err);
+}
+
+int kube_patch(struct kube_client *c, const struct kube_resource *r, const char *ns,
+               const char *name, const char *subresource, enum kube_patch_type type,
+               const json_t *patch, const char *field_manager, json_t **out, struct slu_err *err)
+{
+    if (out)
+        *out = NULL;
+    if (!name || !*name)
+        return slu_err_set(err, SLU_EINVAL, "patch %s: no name", r->plural);
+    const char *ct;
+    switch (type) {
+    case KUBE_PATCH_MERGE:
+        ct = "application/merge-patch+json";
+        break;
+    case KUBE_PATCH_JSON:
+        ct = "application/json-patch+json";
+        break;
+    case KUBE_PATCH_STRATEGIC:
+        ct = "application/strategic-merge-patch+json";
+        break;
+    case KUBE_PATCH_APPLY:
+        ct = "application/apply-patch+yaml";
+        if (!field_manager || !*field_manager)
+            return slu_err_set(err, SLU_EINVAL, "server-side apply needs a field manager");
+        break;
+    default:
+        return slu_err_set(err, SLU_EINVAL, "patch: unknown patch type %d", (int)type);
+    }
+    struct slu_buf p = {0};
+    char *base = kube_resource_path(r, ns_for(c, r, ns, NULL), name, subresource);
+    slu_buf_puts(&p, base);
+    free(base);
+    kube__query_add(&p, "fieldManager", field_manager);
+    int rc = json_call(c, "PATCH", p.data, ct, patch, KUBE__RETRY_SAFE, out, NULL, err);
+    slu_buf_release(&p);
+    return rc;
+}
+
+static json_t *delete_options(const struct kube_delete_opts *o)
+{
+    if (!o)
+        return NULL;
+    json_t *d = json_object();
+    json_object_set_new(d, "kind", json_string("DeleteOptions"));
+    json_object_set_new(d, "apiVersion", json_string("v1"));
+    if (o->propagation_policy && *o->propagation_policy)
+        json_object_set_new(d, "propagationPolicy", json_string(o->propagation_policy));
+    if (o->grace_period_seconds >= 0)
+        json_object_set_new(d, "gracePeriodSeconds", json_integer(o->grace_period_seconds));
+    if ((o->precondition_uid && *o->precondition_uid) ||
+        (o->precondition_resource_version && *o->precondition_resource_version)) {
+        json_t *pc = json_object();
+        if (o->precondition_uid && *o->precondition_uid)
+            json_object_set_new(pc, "uid", json_string(o->precondition_uid));
+        if (o->precondition_resource_version && *o->precondition_resource_version)
+            json_object_set_new(pc, "resourceVersion",
+                                json_string(o->precondition_resource_version));
+        json_object_set_new(d, "preconditions", pc);
+    }
+    return d;
+}
+
+int kube_delete(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                const char *name, const struct kube_delete_opts *opts, json_t **out,
+                struct slu_err *err)
+{
+    if (out)
+        *out = NULL;
+    if (!name || !*name)
+        return slu_err_set(err, SLU_EINVAL, "delete %s: no name", r->plural);
+    char *path = kube_resource_path(r, ns_for(c, r, ns, NULL), name, NULL);
+    json_t *body = delete_options(opts);
+    struct kube__resp_info info = {0};
+    int rc = json_call(c, "DELETE", path, NULL, body, KUBE__RETRY_SAFE, out, &info, err);
+    if (rc == SLU_ENOTFOUND && info.unknown_before_last) {
+        /* an earlier attempt whose answer we lost did the deletion */
+        slu_err_release(err);
+        rc = 0;
+    }
+    json_decref(body);
+    free(path);
+    return rc;
+}
+
+int kube_delete_collection(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                           const struct kube_list_opts *sel, const struct kube_delete_opts *opts,
+                           struct slu_err *err)
+{
+    struct slu_buf p = {0};
+    char *base = kube_resource_path(r, r->namespaced ? ns_for(c, r, ns, NULL) : NULL, NULL, NULL);
+    slu_buf_puts(&p, base);
+    free(base);
+    if (sel) {
+        kube__query_add(&p, "labelSelector", sel->label_selector);
+        kube__query_add(&p, "fieldSelector", sel->field_selector);
+    }
+    json_t *body = delete_options(opts);
+    int rc = json_call(c, "DELETE", p.data, NULL, body, KUBE__RETRY_SAFE, NULL, NULL, err);
+    json_decref(body);
+    slu_buf_release(&p);
+    return rc;
+}
+
+int kube_request(struct kube_client *c, const char *method, const char *path_query,
+                 const char *content_type, const char *body, size_t body_len, int *http_status,
+                 struct slu_buf *resp, struct slu_err *err)
+{
+    if (!path_query || path_query[0] != '/')
+        return slu_err_set(err, SLU_EINVAL, "request: path must start with '/'");
+    struct kube__req rq = {.method = method ? method : "GET",
+                           .path_query = path_query,
+                           .content_type = content_type,
+                           .body = body,
+                           .body_len = body_len,
+                           .retry = strcmp(method ? method : "GET", "POST") == 0
+                                        ? KUBE__RETRY_CREATE
+                                        : KUBE__RETRY_SAFE};
+    struct slu_buf tmp = {0};
+    int rc = kube__do(c, &rq, http_status, resp ? resp : &tmp, NULL, err);
+    slu_buf_release(&tmp);
+    return rc;
+}
+
+struct stream_ctx {
+    bool (*cb)(void *ud, const char *data, size_t n);
+    void *ud;
+    bool stopped;
+};
+
+static bool stream_data(void *ud, const char *data, size_t n)
+{
+    struct stream_ctx *s = ud;
+    if (!s->cb(s->ud, data, n)) {
+        s->stopped = true;
+        return false;
+    }
+    return true;
+}
+
+int kube_request_stream(struct kube_client *c, const char *path_query,
+                        bool (*cb)(void *ud, const char *data, size_t n), void *ud,
+                        const atomic_bool *stop, struct slu_err *err)
+{
+    if (!path_query || path_query[0] != '/')
+        return slu_err_set(err, SLU_EINVAL, "request: path must start with '/'");
+    struct stream_ctx s = {.cb = cb, .ud = ud};
+    struct kube__req rq = {.method = "GET",
+                           .path_query = path_query,
+                           .retry = KUBE__RETRY_NONE,
+                           .timeout_ms = -1,
+                           .on_data = stream_data,
+                           .ud = &s,
+                           .stop = stop};
+    int rc = kube__do(c, &rq, NULL, NULL, NULL, err);
+    if (rc == SLU_ECANCELED && s.stopped && !(stop && atomic_load(stop))) {
+        slu_err_release(err);
+        rc = 0; /* the callback asked to stop */
+    }
+    return rc;
+}

@@ -1,0 +1,555 @@
+/*
+ * informer.c - a list+watch cache of one resource kind (client-go's reflector + indexer, in C).
+ *
+ * One thread per informer: it lists (paged, limit = page_size), replaces the cache with what the
+ * list returned, then watches from the list's resourceVersion with bookmarks on. Every event moves
+ * the "last seen" resourceVersion (bookmarks too); a watch that ends (server timeout, cut stream,
+ * transport error) is resumed from it, so no event is lost or repeated; a 410 (the version fell
+ * out of the server's window) makes it list again. A relist diffs the new list with the cache
+ * and delivers on_add / on_update (resourceVersion changed) / on_delete, so handlers see the same
+ * picture as if they had seen every event. Errors back off exponentially (with jitter, up to 30 s).
+ *
+ * The store maps "ns/name" (or "name") to an immutable, reference-counted json_t (the projection
+ * when a project hook is given, which is what keeps 100k pods small). Readers take a read lock and
+ * get a new reference; only the informer thread writes. Indexes map index value -> set of keys and
+ * are kept in step with the store under the same lock. Handlers run on the informer thread with
+ * no lock held (they may read the informer), after the store already reflects the event.
+ * Periodic resync (on_update(obj, obj) for every object) runs on the same thread: the watch is
+ * given a server-side timeout that ends it when a resync is due.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube/client_priv.h"
+
+#define INF_BACKOFF_BASE_MS 200
+#define INF_BACKOFF_CAP_MS 30000
+#define INF_WATCH_MIN_S 300 /* watch timeouts are spread over [5, 10) min like client-go's */
+
+struct index {
+    char *name;
+    kube_index_fn fn;
+    struct slu_map values; /* value -> struct slu_map * (set of keys) */
+};
+
+struct kube_informer {
+    struct kube_client *c;
+    struct kube_resource res;
+    char *res_group, *res_version, *res_plural, *res_kind;
+    char *ns, *lsel, *fsel;
+    int64_t page_size;
+    int64_t resync_ms;
+    kube_project_fn project;
+    struct kube_informer_handlers h;
+
+    pthread_rwlock_t mu;    /* store and indexes */
+    struct slu_map store;   /* key -> json_t * (one reference held) */
+    struct slu_vec indexes; /* struct index * */
+
+    pthread_mutex_t sync_mu;
+    pthread_cond_t sync_cond;
+    bool synced;
+
+    atomic_bool stop;
+    pthread_t thread;
+    bool started;
+    atomic_uint_fast64_t relists;
+    uint64_t lists;
+    char *last_rv; /* informer thread only */
+    uint64_t events_this_watch;
+};
+
+static void decref_value(void *v)
+{
+    json_decref(v);
+}
+
+static void free_keyset(void *v)
+{
+    struct slu_map *m = v;
+    slu_map_release(m);
+    free(m);
+}
+
+static char *obj_key(const json_t *obj)
+{
+    const char *name = slu_json_str(obj, "metadata.name");
+    const char *ns = slu_json_str(obj, "metadata.namespace");
+    if (!name)
+        return NULL;
+    if (ns && *ns)
+        return slu_asprintf("%s/%s", ns, name);
+    return slu_strdup(name);
+}
+
+struct kube_informer *kube_informer_new(struct kube_client *c, const struct kube_informer_opts *o,
+                                        const struct kube_informer_handlers *h)
+{
+    if (!c || !o || !o->resource)
+        return NULL;
+    struct kube_informer *inf = slu_calloc(1, sizeof(*inf));
+    inf->c = c;
+    inf->res_group = slu_strdup(o->resource->group ? o->resource->group : "");
+    inf->res_version = slu_strdup(o->resource->version);
+    inf->res_plural = slu_strdup(o->resource->plural);
+    inf->res_kind = slu_strdup(o->resource->kind);
+    inf->res = (struct kube_resource){inf->res_group, inf->res_version, inf->res_plural,
+                                      inf->res_kind, o->resource->namespaced};
+    inf->ns = o->namespace && *o->namespace ? slu_strdup(o->namespace) : NULL;
+    inf->lsel = slu_strdup(o->label_selector);
+    inf->fsel = slu_strdup(o->field_selector);
+    inf->page_size = o->page_size > 0 ? o->page_size : 500;
+    inf->resync_ms = o->resync_ms > 0 ? o->resync_ms : 0;
+    inf->project = o->project;
+    if (h)
+        inf->h = *h;
+    pthread_rwlock_init(&inf->mu, NULL);
+    slu_map_init(&inf->store, decref_value);
+    pthread_mutex_init(&inf->sync_mu, NULL);
+    slu_cond_init_mono(&inf->sync_cond);
+    atomic_init(&inf->stop, false);
+    atomic_init(&inf->relists, 0);
+    return inf;
+}
+
+void kube_informer_add_index(struct kube_informer *inf, const char *name, kube_index_fn fn)
+{
+    struct index *ix = slu_calloc(1, sizeof(*ix));
+    ix->name = slu_strdup(name);
+    ix->fn = fn;
+    slu_map_init(&ix->values, free_keyset);
+    pthread_rwlock_wrlock(&inf->mu);
+    slu_vec_push(&inf->indexes, ix);
+    pthread_rwlock_unlock(&inf->mu);
+}
+
+/* ---------------------------------------------------------------- store + indexes (locked) */
+
+static void index_update(struct kube_informer *inf, const char *key, const json_t *old_obj,
+                         const json_t *new_obj)
+{
+    for (size_t i = 0; i < inf->indexes.len; i++) {
+        struct index *ix = inf->indexes.items[i];
+        struct slu_vec vals = {0};
+        if (old_obj) {
+            ix->fn(old_obj, &vals);
+            for (size_t j = 0; j < vals.len; j++) {
+                struct slu_map *set = slu_map_get(&ix->values, vals.items[j]);
+                if (set) {
+                    slu_map_del(set, key);
+                    if (set->len == 0)
+                        slu_map_del(&ix->values, vals.items[j]);
+                }
+            }
+            slu_vec_release(&vals, free);
+        }
+        if (new_obj) {
+            ix->fn(new_obj, &vals);
+            for (size_t j = 0; j < vals.len; j++) {
+                struct slu_map *set = slu_map_get(&ix->values, vals.items[j]);
+                if (!set) {
+                    set = slu_malloc(sizeof(*set));
+                    slu_map_init(set, NULL);
+                    slu_map_put(&ix->values, vals.items[j], set);
+                }
+                slu_map_put(set, key, (void *)1);
+            }
+            slu_vec_release(&vals, free);
+        }
+    }
+}
+
+static json_t *project(struct kube_informer *inf, json_t *obj)
+{
+    if (inf->project) {
+        json_t *p = inf->project(obj);
+        if (p)
+            return p;
+    }
+    return json_incref(obj);
+}
+
+/* ---------------------------------------------------------------- listing */
+
+struct change {
+    json_t *old_obj; /* referenced, may be NULL */
+    json_t *new_obj; /* referenced, may be NULL */
+};
+
+static void set_last_rv(struct kube_informer *inf, const char *rv)
+{
+    if (!rv || !*rv)
+        return;
+    free(inf->last_rv);
+    inf->last_rv = slu_strdup(rv);
+}
+
+/* Lists every page into a fresh map, swaps it in, rebuilds the indexes, and delivers the diff. */
+static int relist(struct kube_informer *inf, struct slu_err *err)
+{
+    struct slu_map fresh;
+    slu_map_init(&fresh, decref_value);
+    struct kube_list_opts o = {
+        .label_selector = inf->lsel, .field_selector = inf->fsel, .limit = inf->page_size};
+    char *cont = NULL, *list_rv = NULL;
+    int rc = 0;
+    for (;;) {
+        json_t *page = NULL;
+        o.continue_token = cont;
+        rc = kube_list(inf->c, &inf->res, inf->ns, &o, &page, err);
+        if (rc < 0)
+            break;
+        if (!list_rv)
+            list_rv = slu_strdup(slu_json_str(page, "metadata.resourceVersion"));
+        size_t i;
+        json_t *item;
+        json_t *items = json_object_get(page, "items");
+        json_array_foreach(items, i, item)
+        {
+            char *key = obj_key(item);
+            if (!key)
+                continue;
+            slu_map_put(&fresh, key, project(inf, item));
+            free(key);
+        }
+        const char *next = slu_json_str(page, "metadata.continue");
+        free(cont);
+        cont = next && *next ? slu_strdup(next) : NULL;
+        json_decref(page); /* the full objects go now; only projections stay */
+        if (!cont)
+            break;
+        if (atomic_load(&inf->stop)) {
+            rc = slu_err_set(err, SLU_ECANCELED, "informer stopped");
+            break;
+        }
+    }
+    free(cont);
+    if (rc < 0) {
+        slu_map_release(&fresh);
+        free(list_rv);
+        return rc;
+    }
+    /* diff and swap */
+    struct slu_vec changes = {0};
+    pthread_rwlock_wrlock(&inf->mu);
+    const char *k;
+    void *v;
+    for (size_t it = 0; slu_map_next(&fresh, &it, &k, &v);) {
+        json_t *old = slu_map_get(&inf->store, k);
+        const char *orv = old ? slu_json_str(old, "metadata.resourceVersion") : NULL;
+        const char *nrv = slu_json_str(v, "metadata.resourceVersion");
+        if (old && slu_streq(orv, nrv))
+            continue;
+        struct change *ch = slu_malloc(sizeof(*ch));
+        ch->old_obj = old ? json_incref(old) : NULL;
+        ch->new_obj = json_incref(v);
+        slu_vec_push(&changes, ch);
+    }
+    for (size_t it = 0; slu_map_next(&inf->store, &it, &k, &v);) {
+        if (slu_map_has(&fresh, k))
+            continue;
+        struct change *ch = slu_malloc(sizeof(*ch));
+        ch->old_obj = json_incref(v);
+        ch->new_obj = NULL;
+        slu_vec_push(&changes, ch);
+    }
+    slu_map_release(&inf->store);
+    inf->store = fresh; /* the map struct moves; its slots are owned by inf->store now */
+    for (size_t i = 0; i < inf->indexes.len; i++) {
+        struct index *ix = inf->indexes.items[i];
+        slu_map_release(&ix->values);
+        slu_map_init(&ix->values, free_keyset);
+    }
+    if (inf->indexes.len > 0)
+        for (size_t it = 0; slu_map_next(&inf->store, &it, &k, &v);)
+            index_update(inf, k, NULL, v);
+    pthread_rwlock_unlock(&inf->mu);
+
+    set_last_rv(inf, list_rv);
+    free(list_rv);
+    if (inf->lists++ > 0)
+        atomic_fetch_add(&inf->relists, 1);
+    for (size_t i = 0; i < changes.len; i++) {
+        struct change *ch = changes.items[i];
+        if (ch->old_obj && ch->new_obj) {
+            if (inf->h.on_update)
+                inf->h.on_update(inf->h.ud, ch->old_obj, ch->new_obj);
+        } else if (ch->new_obj) {
+            if (inf->h.on_add)
+                inf->h.on_add(inf->h.ud, ch->new_obj);
+        } else if (inf->h.on_delete) {
+            inf->h.on_delete(inf->h.ud, ch->old_obj);
+        }
+        json_decref(ch->old_obj);
+        json_decref(ch->new_obj);
+        free(ch);
+    }
+    slu_vec_release(&changes, NULL);
+    pthread_mutex_lock(&inf->sync_mu);
+    if (!inf->synced) {
+        inf->synced = true;
+        pthread_cond_broadcast(&inf->sync_cond);
+    }
+    pthread_mutex_unlock(&inf->sync_mu);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- watching */
+
+static bool on_event(void *ud, const char *type, json_t *obj)
+{
+    struct kube_informer *inf = ud;
+    if (strcmp(type, "ERROR") == 0)
+        return false;
+    inf->events_this_watch++;
+    const char *rv = slu_json_str(obj, "metadata.resourceVersion");
+    if (strcmp(type, "BOOKMARK") == 0) {
+        set_last_rv(inf, rv);
+        return true;
+    }
+    char *key = obj_key(obj);
+    if (!key) {
+        set_last_rv(inf, rv);
+        return true;
+    }
+    if (strcmp(type, "DELETED") == 0) {
+        pthread_rwlock_wrlock(&inf->mu);
+        json_t *old = slu_map_take(&inf->store, key);
+        if (old)
+            index_update(inf, key, old, NULL);
+        pthread_rwlock_unlock(&inf->mu);
+        if (inf->h.on_delete) {
+            if (old) {
+                inf->h.on_delete(inf->h.ud, old);
+            } else {
+                json_t *p = project(inf, obj);
+                inf->h.on_delete(inf->h.ud, p);
+                json_decref(p);
+            }
+        }
+        json_decref(old);
+    } else { /* ADDED, MODIFIED */
+        json_t *p = project(inf, obj);
+        pthread_rwlock_wrlock(&inf->mu);
+        json_t *old = slu_map_take(&inf->store, key);
+        slu_map_put(&inf->store, key, json_incref(p));
+        index_update(inf, key, old, p);
+        pthread_rwlock_unlock(&inf->mu);
+        if (old) {
+            if (inf->h.on_update)
+                inf->h.on_update(inf->h.ud, old, p);
+        } else if (inf->h.on_add) {
+            inf->h.on_add(inf->h.ud, p);
+        }
+        json_decref(old);
+        json_decref(p);
+    }
+    free(key);
+    set_last_rv(inf, rv);
+    return !atomic_load(&inf->stop);
+}
+
+static void resync(struct kube_informer *inf)
+{
+    json_t *all = kube_informer_list(inf);
+    size_t i;
+    json_t *o;
+    if (inf->h.on_update)
+        json_array_foreach(all, i, o) inf->h.on_update(inf->h.ud, o, o);
+    json_decref(all);
+}
+
+static void *informer_main(void *arg)
+{
+    struct kube_informer *inf = arg;
+    int attempt = 0;
+    bool need_list = true;
+    int64_t next_resync = inf->resync_ms ? slu_now_mono_ns() + inf->resync_ms * 1000000 : 0;
+    while (!atomic_load(&inf->stop)) {
+        struct slu_err err = {0};
+        if (need_list) {
+            int rc = relist(inf, &err);
+            if (rc == SLU_ECANCELED)
+                break;
+            if (rc < 0) {
+                slu_warn("informer %s: list failed: %s", inf->res.plural, err.msg);
+                slu_err_release(&err);
+                kube__sleep(kube__backoff_ms(attempt++, INF_BACKOFF_BASE_MS, INF_BACKOFF_CAP_MS),
+                            &inf->stop);
+                continue;
+            }
+            need_list = false;
+            attempt = 0;
+        }
+        int timeout = INF_WATCH_MIN_S + (int)(slu_random_u64() % INF_WATCH_MIN_S);
+        if (next_resync) {
+            int64_t left_ms = (next_resync - slu_now_mono_ns()) / 1000000;
+            int left_s = (int)SLU_MAX(1, (left_ms + 999) / 1000);
+            timeout = SLU_MIN(timeout, left_s);
+        }
+        struct kube_watch_opts wo = {.label_selector = inf->lsel,
+                                     .field_selector = inf->fsel,
+                                     .resource_version = inf->last_rv,
+                                     .allow_bookmarks = true,
+                                     .timeout_seconds = timeout};
+        inf->events_this_watch = 0;
+        int64_t t0 = slu_now_mono_ns();
+        int rc = kube_watch(inf->c, &inf->res, inf->ns, &wo, on_event, inf, &inf->stop, &err);
+        bool quick_empty =
+            inf->events_this_watch == 0 && slu_now_mono_ns() - t0 < (int64_t)1000000000;
+        if (rc == SLU_ECANCELED && atomic_load(&inf->stop)) {
+            slu_err_release(&err);
+            break;
+        }
+        if (rc == SLU_EGONE) {
+            slu_debug("informer %s: resourceVersion %s expired; relisting", inf->res.plural,
+                      inf->last_rv ? inf->last_rv : "");
+            need_list = true;
+        } else if (rc < 0 || quick_empty) {
+            if (rc < 0)
+                slu_debug("informer %s: watch ended: %s", inf->res.plural, err.msg);
+            if (inf->events_this_watch > 0)
+                attempt = 0;
+            kube__sleep(kube__backoff_ms(attempt++, INF_BACKOFF_BASE_MS, INF_BACKOFF_CAP_MS),
+                        &inf->stop);
+        } else {
+            attempt = 0;
+        }
+        slu_err_release(&err);
+        if (next_resync && slu_now_mono_ns() >= next_resync && !atomic_load(&inf->stop)) {
+            resync(inf);
+            next_resync = slu_now_mono_ns() + inf->resync_ms * 1000000;
+        }
+    }
+    return NULL;
+}
+
+int kube_informer_start(struct kube_informer *inf)
+{
+    if (inf->started)
+        return SLU_ESTATE;
+    atomic_store(&inf->stop, false);
+    if (pthread_create(&inf->thread, NULL, informer_main, inf) != 0)
+        return SLU_EIO;
+    inf->started = true;
+    return 0;
+}
+
+bool kube_informer_has_synced(struct kube_informer *inf)
+{
+    pthread_mutex_lock(&inf->sync_mu);
+    bool s = inf->synced;
+    pthread_mutex_unlock(&inf->sync_mu);
+    return s;
+}
+
+bool kube_informer_wait_synced(struct kube_informer *inf, int64_t timeout_ms)
+{
+    struct timespec ts;
+    if (timeout_ms >= 0)
+        slu_deadline_from_now(&ts, timeout_ms);
+    pthread_mutex_lock(&inf->sync_mu);
+    while (!inf->synced) {
+        int r = timeout_ms < 0 ? pthread_cond_wait(&inf->sync_cond, &inf->sync_mu)
+                               : pthread_cond_timedwait(&inf->sync_cond, &inf->sync_mu, &ts);
+        if (r != 0 && timeout_ms >= 0)
+            break;
+    }
+    bool s = inf->synced;
+    pthread_mutex_unlock(&inf->sync_mu);
+    return s;
+}
+
+json_t *kube_informer_get(struct kube_informer *inf, const char *key)
+{
+    pthread_rwlock_rdlock(&inf->mu);
+    json_t *o = slu_map_get(&inf->store, key);
+    if (o)
+        json_incref(o);
+    pthread_rwlock_unlock(&inf->mu);
+    return o;
+}
+
+json_t *kube_informer_list(struct kube_informer *inf)
+{
+    json_t *arr = json_array();
+    pthread_rwlock_rdlock(&inf->mu);
+    const char *k;
+    void *v;
+    for (size_t it = 0; slu_map_next(&inf->store, &it, &k, &v);)
+        json_array_append(arr, v);
+    pthread_rwlock_unlock(&inf->mu);
+    return arr;
+}
+
+json_t *kube_informer_by_index(struct kube_informer *inf, const char *name, const char *value)
+{
+    json_t *arr = json_array();
+    pthread_rwlock_rdlock(&inf->mu);
+    for (size_t i = 0; i < inf->indexes.len; i++) {
+        struct index *ix = inf->indexes.items[i];
+        if (strcmp(ix->name, name) != 0)
+            continue;
+        struct slu_map *set = slu_map_get(&ix->values, value);
+        const char *k;
+        void *v;
+        for (size_t it = 0; set && slu_map_next(set, &it, &k, &v);) {
+            json_t *o = slu_map_get(&inf->store, k);
+            if (o)
+                json_array_append(arr, o);
+        }
+        break;
+    }
+    pthread_rwlock_unlock(&inf->mu);
+    return arr;
+}
+
+size_t kube_informer_len(struct kube_informer *inf)
+{
+    pthread_rwlock_rdlock(&inf->mu);
+    size_t n = inf->store.len;
+    pthread_rwlock_unlock(&inf->mu);
+    return n;
+}
+
+uint64_t kube_informer_relists(struct kube_informer *inf)
+{
+    return atomic_load(&inf->relists);
+}
+
+void kube_informer_stop(struct kube_informer *inf)
+{
+    if (!inf || !inf->started)
+        return;
+    atomic_store(&inf->stop, true);
+    pthread_join(inf->thread, NULL);
+    inf->started = false;
+}
+
+void kube_informer_free(struct kube_informer *inf)
+{
+    if (!inf)
+        return;
+    kube_informer_stop(inf);
+    for (size_t i = 0; i < inf->indexes.len; i++) {
+        struct index *ix = inf->indexes.items[i];
+        slu_map_release(&ix->values);
+        free(ix->name);
+        free(ix);
+    }
+    slu_vec_release(&inf->indexes, NULL);
+    slu_map_release(&inf->store);
+    pthread_rwlock_destroy(&inf->mu);
+    pthread_mutex_destroy(&inf->sync_mu);
+    pthread_cond_destroy(&inf->sync_cond);
+    free(inf->res_group);
+    free(inf->res_version);
+    free(inf->res_plural);
+    free(inf->res_kind);
+    free(inf->ns);
+    free(inf->lsel);
+    free(inf->fsel);
+    free(inf->last_rv);
+    free(inf);
+}
