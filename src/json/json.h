@@ -24,8 +24,10 @@ const char *slu_json_str(const json_t *root, const char *path);
 int64_t slu_json_int(const json_t *root, const char *path, int64_t dflt);
 double slu_json_num(const json_t *root, const char *path, double dflt);
 bool slu_json_bool(const json_t *root, const char *path, bool dflt);
-/* Sets value (taken, even on failure) at path, creating intermediate objects. Array indices must
- * exist (or be == size to append). SLU_EINVAL when an intermediate is not an object/array. */
+/* Sets value (taken, even on failure) at path, creating intermediate objects (an array when the
+ * next step is "[0]"). Array indices must exist (or be == size to append). SLU_EINVAL when an
+ * intermediate is not an object/array, an index is out of range or the path is malformed; on
+ * failure root is unchanged. */
 int slu_json_set(json_t *root, const char *path, json_t *value);
 int slu_json_set_str(json_t *root, const char *path, const char *s); /* s copied */
 int slu_json_set_int(json_t *root, const char *path, int64_t v);
@@ -36,7 +38,8 @@ int slu_json_del(json_t *root, const char *path);
 
 /* Parses one JSON value (any type) from buf, refusing input over max_bytes (0: 64 MiB) with
  * SLU_ETOOBIG. On error err->msg names line and column. *out returned owned. */
-int slu_json_parse(const char *buf, size_t len, size_t max_bytes, json_t **out, struct slu_err *err);
+int slu_json_parse(const char *buf, size_t len, size_t max_bytes, json_t **out,
+                   struct slu_err *err);
 /* Compact JSON with sorted keys (canonical); returned owned. */
 char *slu_json_dumps_canonical(const json_t *v);
 /* Compact JSON in insertion order; returned owned. */
@@ -60,11 +63,11 @@ int slu_json_patch(json_t **doc, const json_t *ops, struct slu_err *err);
 /* ---------------------------------------------------------------- YAML */
 
 struct slu_yaml_limits {
-    size_t max_bytes;      /* input size, default 16 MiB */
-    unsigned max_depth;    /* nesting depth, default 256 */
-    unsigned max_aliases;  /* alias expansions, default 10,000 (billion-laughs guard) */
-    size_t max_nodes;      /* total nodes produced incl. alias expansion, default 5,000,000 */
-    size_t max_documents;  /* default 10,000 */
+    size_t max_bytes;     /* input size, default 16 MiB */
+    unsigned max_depth;   /* nesting depth, default 256 */
+    unsigned max_aliases; /* alias expansions, default 10,000 (billion-laughs guard) */
+    size_t max_nodes;     /* total nodes produced incl. alias expansion, default 5,000,000 */
+    size_t max_documents; /* default 10,000 */
 };
 
 /* Loads a YAML stream (JSON is YAML too) into a JSON array of its documents (returned owned);
