@@ -86,6 +86,8 @@ static char *resolve_path(const char *dir, const char *p)
 {
     if (p[0] == '/' || !dir)
         return slu_strdup(p);
+    while (p[0] == '.' && p[1] == '/')
+        p += 2;
     if (p[0] == '~' && p[1] == '/' && getenv("HOME"))
         return slu_asprintf("%s%s", getenv("HOME"), p + 1);
     return slu_asprintf("%s/%s", dir, p);
