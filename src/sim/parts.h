@@ -86,6 +86,138 @@ void sim_cluster_log(struct sim_cluster *c, const char *ns, const char *pod,
 /* Parses a nodes spec into node objects (returned owned array), for tests. */
 int sim_nodes_parse(const char *spec, json_t **nodes, struct slu_err *err);
 
+/* ---------------------------------------------------------------- cluster model internals
+ * (nodes.c, scheduler.c, kubelet.c, cluster.c): the pure pieces are exposed for unit tests; the
+ * threads are seams between cluster.c and the two controllers. Additive to the contract above. */
+
+/* Annotations read by the kubelet model. */
+#define SIM_ANN_RUN_SECONDS "sim.sluice.dev/run-seconds"
+#define SIM_ANN_EXIT_CODE "sim.sluice.dev/exit-code"
+#define SIM_ANN_OOM "sim.sluice.dev/oom"
+#define SIM_ANN_STOP_SECONDS "sim.sluice.dev/stop-seconds"
+/* Per-container log cap (the tail is kept). */
+#define SIM_LOG_CAP ((size_t)1 << 20)
+
+/* The model clock: real monotonic time since start x scale. */
+struct sim_clock {
+    double scale;
+    int64_t t0_mono_ns;
+    int64_t t0_real_ns;
+};
+void sim_clock_init(struct sim_clock *k, double scale);
+int64_t sim_clock_now_ms(const struct sim_clock *k); /* model ms since start */
+/* Real milliseconds (rounded up, >= 0) that a model duration takes. */
+int64_t sim_clock_real_ms(const struct sim_clock *k, int64_t model_ms);
+
+/* Resource amounts as the scheduler counts them: cpu in millicores, memory and ephemeral storage
+ * in bytes, pods as a count, extended resources (nvidia.com/gpu, hugepages-2Mi...) in units.
+ * nz_cpu_m/nz_mem are the same requests with the scheduler's non-zero defaults (100m, 200Mi per
+ * container without a request), used only for scoring. */
+struct sim_scalar {
+    char *name; /* owned */
+    int64_t value;
+};
+struct sim_resources {
+    int64_t cpu_m, mem, eph, pods;
+    int64_t nz_cpu_m, nz_mem;
+    size_t nscalar;
+    struct sim_scalar *scalar; /* owned */
+};
+void sim_resources_release(struct sim_resources *r);
+void sim_resources_add(struct sim_resources *acc, const struct sim_resources *r);
+void sim_resources_sub(struct sim_resources *acc, const struct sim_resources *r);
+int64_t sim_resources_scalar(const struct sim_resources *r, const char *name);
+/* A pod's effective requests (pods = 1): per resource max(sum over containers + sidecars,
+ * max over init containers incl. earlier sidecars) + spec.overhead; a container's limit stands
+ * for its missing request. Bad quantities count as 0. out is overwritten (release it first). */
+void sim_pod_requests(const json_t *pod, struct sim_resources *out);
+/* status.allocatable of a node (falls back to capacity). */
+void sim_node_allocatable(const json_t *node, struct sim_resources *out);
+
+/* Scheduler decision (pure). One candidate node: the Node object (borrowed), its allocatable
+ * and the summed requests of the non-terminal pods bound to it (used.pods = their count). */
+struct sim_sched_node {
+    const json_t *node;
+    struct sim_resources alloc;
+    struct sim_resources used;
+};
+/* Picks the node for pod (req = sim_pod_requests(pod)): filters (unschedulable, taints,
+ * nodeSelector/required node affinity, resources) then least-allocated scoring, ties to the
+ * lowest index. Returns the index, or -1 with why set to the real scheduler's message
+ * ("0/3 nodes are available: ... preemption: ..."). why may be NULL. */
+int sim_sched_pick(const json_t *pod, const struct sim_resources *req,
+                   const struct sim_sched_node *nodes, size_t n, struct slu_buf *why);
+/* nodeSelector and requiredDuringScheduling node affinity. */
+bool sim_sched_affinity_matches(const json_t *pod, const json_t *node);
+/* The first NoSchedule/NoExecute taint of node that pod does not tolerate (borrowed), or NULL. */
+const json_t *sim_sched_untolerated_taint(const json_t *pod, const json_t *node);
+
+/* The scheduler and kubelet threads (started by sim_cluster_start). */
+struct sim_scheduler;
+int sim_scheduler_start(struct sim_store *st, struct sim_scheduler **out, struct slu_err *err);
+void sim_scheduler_stop(struct sim_scheduler *s);
+/* Binds/decides everything pending so far and returns (for tests; bounded by timeout_ms):
+ * true when the scheduler had caught up with the store's resourceVersion at call time. */
+bool sim_scheduler_wait_idle(struct sim_scheduler *s, int64_t timeout_ms);
+
+/* Pod models: behaviour for pods with label spark-role=<role> (e.g. the Spark driver model).
+ * Callbacks run on the kubelet thread and must not block; they may use the store, the logs,
+ * sim_cluster_after and sim_cluster_pod_exit. */
+struct sim_pod_model {
+    const char *role; /* value of label spark-role, e.g. "driver" (static) */
+    /* The pod's containers have just started (pod is the stored Running pod). Return true to own
+     * the pod's lifetime: run-seconds is then ignored and the model ends the pod with
+     * sim_cluster_pod_exit. */
+    bool (*on_running)(struct sim_cluster *c, const json_t *pod, void *arg);
+    /* The pod got a deletionTimestamp (optional). */
+    void (*on_deleting)(struct sim_cluster *c, const json_t *pod, void *arg);
+    /* The pod is gone from the store (optional). */
+    void (*on_gone)(struct sim_cluster *c, const char *ns, const char *name, const char *uid,
+                    void *arg);
+    void *arg;
+};
+/* Registers a model (copied; role borrowed and must be static). At most 8. */
+int sim_cluster_add_model(struct sim_cluster *c, const struct sim_pod_model *m,
+                          struct slu_err *err);
+/* Ends every container of the pod with exit_code (from any thread): phase as the restart
+ * policy says. uid may be NULL (any). */
+void sim_cluster_pod_exit(struct sim_cluster *c, const char *ns, const char *pod, const char *uid,
+                          int exit_code);
+/* Runs fn(c, arg) on the kubelet thread after model_ms of model time (from any thread). */
+void sim_cluster_after(struct sim_cluster *c, int64_t model_ms,
+                       void (*fn)(struct sim_cluster *c, void *arg), void *arg);
+struct sim_store *sim_cluster_store(struct sim_cluster *c);
+const struct sim_clock *sim_cluster_clock(struct sim_cluster *c);
+/* Like sim_cluster_read_log, with offsets that stay right when the log's head was dropped at the
+ * cap: *next_offset is where the next read should start. */
+int sim_cluster_read_log_at(struct sim_cluster *c, const char *ns, const char *pod,
+                            const char *container, bool previous, size_t offset,
+                            struct slu_buf *out, size_t *next_offset, bool *ended,
+                            struct slu_err *err);
+
+/* Log storage (cluster.c) used by the kubelet: a container instance starts (a new log; the old
+ * one becomes "previous"), or ends (the final line; readers then see ended). */
+void sim_cluster__log_start(struct sim_cluster *c, const char *ns, const char *pod,
+                            const char *container, const char *image);
+void sim_cluster__log_end(struct sim_cluster *c, const char *ns, const char *pod,
+                          const char *container, int exit_code, const char *reason);
+void sim_cluster__log_drop_pod(struct sim_cluster *c, const char *ns, const char *pod);
+
+/* Kubelet (kubelet.c), run by the cluster. */
+struct sim_kubelet;
+int sim_kubelet_start(struct sim_cluster *c, struct sim_kubelet **out, struct slu_err *err);
+void sim_kubelet_stop(struct sim_kubelet *k);
+void sim_kubelet__post_exit(struct sim_kubelet *k, const char *ns, const char *pod,
+                            const char *uid, int exit_code);
+void sim_kubelet__post_after(struct sim_kubelet *k, int64_t model_ms,
+                             void (*fn)(struct sim_cluster *c, void *arg), void *arg);
+/* Model lookup for a pod (cluster.c): NULL when none matches its spark-role label. */
+const struct sim_pod_model *sim_cluster__model_for(struct sim_cluster *c, const json_t *pod);
+/* For tests: waits (bounded) until the scheduler has handled everything written so far. */
+bool sim_cluster__sched_idle(struct sim_cluster *c, int64_t timeout_ms);
+/* Start-delay range (model ms) of the cluster. */
+void sim_cluster__start_delay(struct sim_cluster *c, int64_t *min_ms, int64_t *max_ms);
+
 /* ---------------------------------------------------------------- faults.c */
 
 /* --faults spec, e.g. "error=0.05:500,429;latency=5ms;watch-cut=10s;event-window=100;
