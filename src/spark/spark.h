@@ -119,4 +119,174 @@ int spark_time_as(const char *s, const char *unit, int64_t *out, struct slu_err 
 int spark_time_parse_into(const char *s, const char *default_unit, const char *unit, int64_t *out,
                           struct slu_err *err);
 
+/* ================================================================ build (build*.c, policy.c;
+ * owner: sparkbuild). The Kubernetes objects `spark-submit --deploy-mode cluster` creates, built
+ * in-process (spec spark-objects.md 2-9, 11). See docs/internals/spark.md, section "Builder". */
+
+/* Application kind; decides the driver args, the default overhead factor and
+ * spark.kubernetes.resource.type. SPARK_APP_AUTO: from the primary resource (.py, .R/.r, else
+ * Java), as spark-submit does. */
+enum spark_app_type { SPARK_APP_AUTO = 0, SPARK_APP_JAVA, SPARK_APP_PYTHON, SPARK_APP_R };
+
+/* Platform policy (off unless passed to spark_build; never part of Spark itself):
+ * - memory padding: when spark.{driver,executor}.memoryOverhead is not set, Spark's overhead
+ *   max(factor*mem, min) is rounded up to a multiple of round_mib; then pad_mib is added (also to
+ *   a configured overhead). The result is written as spark.{driver,executor}.memoryOverhead, so
+ *   the driver pod and (through spark.properties) the executors get it.
+ * - CPU overcommit: when 0 < cpu_ratio < 1 and spark.kubernetes.{driver,executor}.request.cores
+ *   is not set, it is set to cores x ratio (millicores, "800m"); Spark is still told the cores.
+ */
+struct spark_policy {
+    bool memory_padding;
+    int64_t pad_mib;   /* 100 */
+    int64_t round_mib; /* 512 */
+    double cpu_ratio;  /* 0 = off; e.g. 0.8 */
+};
+/* The seed platform's values (memory padding on, 100 MiB, 512 MiB, cpu_ratio 0.8). */
+void spark_policy_init_default(struct spark_policy *p);
+/* Applies p to conf in place (see above); spark_version as for spark_build. */
+int spark_policy_apply(const struct spark_policy *p, struct spark_conf *conf,
+                       const char *spark_version, enum spark_app_type type, struct slu_err *err);
+
+/* Memory of one Spark pod (spec 4), all MiB. */
+struct spark_memory {
+    int64_t heap;      /* spark.{driver,executor}.memory */
+    int64_t overhead;  /* configured or max((int)(factor*heap), min) */
+    int64_t offheap;   /* executors: spark.memory.offHeap.size when enabled */
+    int64_t pyspark;   /* executors: spark.executor.pyspark.memory for Python apps */
+    int64_t total;     /* what the pod requests and limits ("<total>Mi") */
+    double factor;     /* the overhead factor used */
+    double default_factor; /* driver: written as spark.kubernetes.memoryOverheadFactor */
+};
+/* Driver arithmetic (BasicDriverFeatureStep). spark_version: "3.5[.x]" or "4.0[.x]" (any 3.x
+ * behaves as 3.5, 4.x and later as 4.0); NULL means "4.0.0". */
+int spark_driver_memory(const struct spark_conf *conf, const char *spark_version,
+                        enum spark_app_type type, struct spark_memory *out, struct slu_err *err);
+/* Executor arithmetic (BasicExecutorFeatureStep), from the driver's conf (spark.properties:
+ * spark.kubernetes.memoryOverheadFactor and spark.kubernetes.resource.type are read there). */
+int spark_executor_memory(const struct spark_conf *conf, const char *spark_version,
+                          struct spark_memory *out, struct slu_err *err);
+
+/* KubernetesUtils.uniqueID: 6 hex chars of 3 random bytes (bytes may be NULL: random) + lowercase
+ * unpadded hex of (now_ms & 0xFFFFFFFFFF). buf >= 24 bytes. */
+void spark_unique_id(const unsigned char *bytes3, int64_t now_ms, char *buf, size_t n);
+/* KubernetesConf.getResourceNamePrefix(app_name + "-" + unique_id), sanitised (spec 2.2).
+ * Returned owned. */
+char *spark_resource_name_prefix(const char *app_name, const char *unique_id);
+/* KubernetesConf.getAppNameLabel (spec 2.4). Returned owned. */
+char *spark_app_name_label(const char *app_name);
+/* Executor hostname from its pod name: last 63 chars, leading non-word chars dropped, runs of
+ * [^A-Za-z0-9_-] as "_". Returned owned. */
+char *spark_executor_hostname(const char *pod_name);
+
+/* What spark_build reads. Everything is borrowed. Fields marked "NULL: random/now" make the
+ * output non-deterministic unless given; tests give them all. */
+struct spark_build_input {
+    const struct spark_conf *conf; /* the effective conf (spark-submit's), required */
+    const char *spark_version;     /* "3.5.1", "4.0.0", ... NULL: "4.0.0". Used as the
+                                      spark-version label ("X.Y" becomes "X.Y.0") */
+    enum spark_app_type app_type;  /* SPARK_APP_AUTO: from primary_resource */
+    const char *main_class;        /* --class (Java; ignored for Python/R) */
+    const char *primary_resource;  /* NULL or "spark-internal": none */
+    const char *const *app_args;
+    size_t nargs;
+    const char *proxy_user;        /* --proxy-user, or NULL */
+    const char *namespace;         /* NULL: spark.kubernetes.namespace, else "default" */
+    const char *app_id;            /* spark.app.id; NULL: "spark-" + 32 random hex */
+    const char *unique_id;         /* resource name prefix id; NULL: spark_unique_id(random) */
+    const char *conf_map_id;       /* id in spark-drv-<id>-conf-map; NULL: unique_id */
+    const char *service_id;        /* id in the spark-<id>-driver-svc fallback; NULL: unique_id */
+    const char *local_dir_uuid;    /* /var/data/spark-<uuid>; NULL: random UUID */
+    int64_t now_ms;                /* spark.app.submitTime, ids, properties date; 0: now */
+    /* The submitting process's environment (see spark_build_input_from_env). */
+    const char *spark_user;        /* SPARK_USER; NULL: "root" */
+    const char *env_local_dirs;    /* $SPARK_LOCAL_DIRS or NULL */
+    const char *env_pyspark_python;        /* $PYSPARK_PYTHON or NULL */
+    const char *env_pyspark_driver_python; /* $PYSPARK_DRIVER_PYTHON or NULL */
+    /* Files of the submitter's conf dir: a JSON object file name -> text (eligibility rules of
+     * spec 6.1 are applied here), or NULL. */
+    const json_t *conf_files;
+    /* Pod templates (parsed Pod objects), required when spark.kubernetes.{driver,executor}.
+     * podTemplateFile is set (see spark_pod_template_load); may also be given without the key.
+     * executor_template_text: the file's text for the podspec ConfigMap (NULL: the template is
+     * written as JSON, which is YAML too). */
+    const json_t *driver_template;
+    const json_t *executor_template;
+    const char *executor_template_text;
+    /* SparkApplication pod-level fields (a SparkPodSpec object: spec.driver / spec.executor) that
+     * the Kubeflow pod webhook would patch in, applied directly: into the driver Pod, and into
+     * the executor pod template (so executors get them from Spark, without a webhook).
+     * app_volumes: spec.volumes, looked up by volumeMounts. Each may be NULL. */
+    const json_t *driver_extras;
+    const json_t *executor_extras;
+    const json_t *app_volumes;
+    const struct spark_policy *policy; /* NULL: off */
+};
+
+/* Fills the environment-derived fields of in that are NULL from the process environment
+ * (SPARK_USER, else HADOOP_USER_NAME, else USER / LOGNAME; SPARK_LOCAL_DIRS; PYSPARK_PYTHON;
+ * PYSPARK_DRIVER_PYTHON). The strings are borrowed from the environment. */
+void spark_build_input_from_env(struct spark_build_input *in);
+
+/* Builds the objects of one cluster-mode submission. *objects (returned owned) is a JSON array in
+ * the order spark-submit creates them: [driver Pod (POSTed), then, server-side applied with the
+ * driver pod as owner: credentials Secret?, driver Service, driver PVCs..., executor pod template
+ * ConfigMap?, spark conf ConfigMap]. Owner references are not set (the pod uid is not known yet:
+ * see spark_build_set_owner). Namespaces are as Spark writes them (only the conf ConfigMap has
+ * one); *namespace_out (may be NULL) receives the namespace to create them in (owned).
+ * Errors (SLU_EINVAL with Spark's message): missing image, bad pull policy, bad volume/secret
+ * conf, reserved labels, user-set spark.driver.bindAddress, local files that need an upload
+ * (sluice does not upload; SLU_EUNSUPPORTED), template key set without a template. */
+int spark_build(const struct spark_build_input *in, json_t **objects, char **namespace_out,
+                struct slu_err *err);
+
+/* Sets ownerReferences = [{apiVersion, kind: Pod, name, uid, controller: true}] of driver_pod (as
+ * created, with its uid) on every element of objects except Pods (replacing any list). */
+void spark_build_set_owner(json_t *objects, const json_t *driver_pod);
+
+/* Reads a pod template file (YAML or JSON, cap 1 MiB) as KubernetesUtils.loadPodFromTemplate:
+ * *pod and *text (may be NULL) returned owned. Only local paths and file: URIs. */
+int spark_pod_template_load(const char *path, json_t **pod, char **text, struct slu_err *err);
+
+/* Applies SparkApplication pod-level fields (SparkPodSpec: env, envFrom, configMaps,
+ * volumeMounts (+ app_volumes), ports, hostNetwork, hostAliases, initContainers, sidecars,
+ * dnsConfig, priorityClassName, schedulerName, nodeSelector, affinity, tolerations, gpu,
+ * memoryLimit, securityContext, podSecurityContext, terminationGracePeriodSeconds, lifecycle,
+ * shareProcessNamespace, runtimeClassName, labels, annotations, serviceAccount) to pod in place,
+ * as the Kubeflow pod webhook does. The Spark container is the one named container_name, else the
+ * first. */
+int spark_pod_apply_extras(json_t *pod, const json_t *extras, const json_t *app_volumes,
+                           const char *container_name, struct slu_err *err);
+
+/* What the driver JVM adds to its conf when it starts (entrypoint.sh and
+ * KubernetesClusterManager): spark.driver.bindAddress and spark.executorEnv.SPARK_DRIVER_POD_IP =
+ * pod_ip (when not NULL), and spark.kubernetes.executor.podNamePrefix = a new resource name prefix
+ * (exec_unique_id, NULL: random) when unset. conf is the parsed spark.properties. */
+int spark_driver_runtime_init(struct spark_conf *conf, const char *pod_ip,
+                              const char *exec_unique_id, int64_t now_ms, struct slu_err *err);
+
+/* One executor pod as the driver builds it (spec 11): conf is the driver's runtime conf (see
+ * spark_driver_runtime_init; spark.kubernetes.executor.podNamePrefix must be set), driver_pod the
+ * driver Pod as created (owner reference, SPARK_USER, SPARK_LOCAL_DIRS, conf files; may be NULL),
+ * executor_id >= 1, executor_template the parsed executor pod template or NULL. *pod returned
+ * owned. The executor conf ConfigMap name is spark_executor_configmap_name(driver_pod). */
+int spark_build_executor_pod(const struct spark_conf *conf, const char *spark_version,
+                             const json_t *driver_pod, int executor_id,
+                             const json_t *executor_template, json_t **pod, struct slu_err *err);
+/* The PVCs Spark creates for executor executor_id (OnDemand claims with storageClass and
+ * sizeLimit), owned by driver_pod when ownPersistentVolumeClaim (default true). *pvcs (returned
+ * owned) is an array, possibly empty. */
+int spark_build_executor_pvcs(const struct spark_conf *conf, const char *spark_version,
+                              const json_t *driver_pod, int executor_id, json_t **pvcs,
+                              struct slu_err *err);
+/* "spark-exec-<id>-conf-map", with <id> taken from the driver's conf ConfigMap name (Spark draws a
+ * fresh random id in the driver; sluice reuses the submission's). Returned owned. */
+char *spark_executor_configmap_name(const json_t *driver_pod);
+/* The executor conf ConfigMap the driver creates (spec 6.3), unless
+ * spark.kubernetes.executor.disableConfigMap (then *cm = NULL). driver_conf_cm: the driver's conf
+ * ConfigMap (its conf files are copied), may be NULL. *cm returned owned, owner = driver_pod. */
+int spark_build_executor_configmap(const struct spark_conf *conf, const json_t *driver_pod,
+                                   const json_t *driver_conf_cm, int64_t now_ms, json_t **cm,
+                                   struct slu_err *err);
+
 #endif
