@@ -27,6 +27,13 @@
 
 #include "spark/spark.h"
 
+/* slu_buf_reserve that also leaves the buffer NUL-terminated (so an empty result is ""). */
+static void buf_reserve0(struct slu_buf *b, size_t extra)
+{
+    slu_buf_reserve(b, extra);
+    b->data[b->len] = '\0';
+}
+
 /* Largest properties file we read (spark-defaults.conf is a few KiB in practice). */
 #define PROPERTIES_MAX_BYTES (4u * 1024u * 1024u)
 
@@ -378,7 +385,7 @@ static int load_convert(const char *s, size_t n, struct slu_buf *out, const char
                         size_t line, struct slu_err *err)
 {
     slu_buf_reset(out);
-    slu_buf_reserve(out, n + 1);
+    buf_reserve0(out, n + 1);
     uint32_t pending_hi = 0; /* a high surrogate waiting for its low half */
     for (size_t i = 0; i < n;) {
         char ch = s[i++];
@@ -438,7 +445,7 @@ static int load_convert(const char *s, size_t n, struct slu_buf *out, const char
     if (pending_hi)
         slu_buf_putc(out, '?');
     if (!out->data)
-        slu_buf_reserve(out, 1);
+        buf_reserve0(out, 1);
     return 0;
 malformed:
     return slu_err_set(err, SLU_EPARSE, "%s:%zu: Malformed \\uxxxx encoding.",

@@ -289,4 +289,197 @@ int spark_build_executor_configmap(const struct spark_conf *conf, const json_t *
                                    const json_t *driver_conf_cm, int64_t now_ms, json_t **cm,
                                    struct slu_err *err);
 
+/* ================================================================ submit (submit_args.c; owner: sparkconf)
+ *
+ * The spark-submit command line, parsed as bin/spark-submit does (launcher
+ * SparkSubmitOptionParser + SparkSubmitArguments), plus Sluice's own options in the same pass.
+ * Error messages are spark-submit's, without the "Error: " prefix its launcher prints (a CLI
+ * prints "Error: %s" itself). See docs/internals/spark.md "Conf and spark-submit". */
+
+enum spark_submit_action {
+    SPARK_SUBMIT_SUBMIT = 0,
+    SPARK_SUBMIT_KILL,        /* --kill ID */
+    SPARK_SUBMIT_STATUS,      /* --status ID */
+    SPARK_SUBMIT_VERSION,     /* --version */
+    SPARK_SUBMIT_HELP,        /* --help / -h: print usage, exit 0 */
+    SPARK_SUBMIT_USAGE_ERROR, /* --usage-error: print usage, exit 1 */
+};
+
+
+/* One parsed command line. Every string is owned by the struct (NULL when the option was not
+ * given); values are kept verbatim (no URI resolution: the builder does that). */
+struct spark_submit {
+    enum spark_submit_action action;
+    /* Spark options, with the Spark property each one sets (spark_submit_resolve) */
+    char *master;                    /* --master            spark.master (k8s:// normalised) */
+    char *remote;                    /* --remote            (Spark Connect; not used on k8s) */
+    char *deploy_mode;               /* --deploy-mode       spark.submit.deployMode */
+    char *main_class;                /* --class             (main class; not a property) */
+    char *name;                      /* --name              spark.app.name */
+    char *jars;                      /* --jars              spark.jars */
+    char *packages;                  /* --packages          spark.jars.packages */
+    char *exclude_packages;          /* --exclude-packages  spark.jars.excludes */
+    char *repositories;              /* --repositories      spark.jars.repositories */
+    char *py_files;                  /* --py-files          spark.submit.pyFiles */
+    char *files;                     /* --files             spark.files */
+    char *archives;                  /* --archives          spark.archives */
+    char *properties_file;           /* --properties-file */
+    bool load_spark_defaults;        /* --load-spark-defaults [4.0] */
+    char *driver_memory;             /* --driver-memory     spark.driver.memory */
+    char *driver_java_options;       /* --driver-java-options spark.driver.extraJavaOptions */
+    char *driver_library_path;       /* --driver-library-path spark.driver.extraLibraryPath */
+    char *driver_class_path;         /* --driver-class-path spark.driver.extraClassPath */
+    char *driver_default_class_path; /* --driver-default-class-path [4.0]
+                                        spark.driver.defaultExtraClassPath */
+    char *driver_cores;              /* --driver-cores      spark.driver.cores */
+    char *executor_memory;           /* --executor-memory   spark.executor.memory */
+    char *executor_cores;            /* --executor-cores    spark.executor.cores */
+    char *num_executors;             /* --num-executors     spark.executor.instances */
+    char *total_executor_cores;      /* --total-executor-cores (standalone only: ignored) */
+    char *queue;                     /* --queue (YARN only: ignored) */
+    char *principal;                 /* --principal         spark.kerberos.principal */
+    char *keytab;                    /* --keytab            spark.kerberos.keytab */
+    char *proxy_user;                /* --proxy-user        (driver arg --proxy-user) */
+    bool supervise;                  /* --supervise (standalone only: ignored) */
+    bool verbose;                    /* --verbose / -v */
+    char *submission_id;             /* --kill / --status argument */
+    struct spark_conf *conf;         /* --conf / -c pairs, in order (later same key wins) */
+    char *primary_resource;          /* first non-option argument */
+    enum spark_app_type app_type;    /* JAVA, PYTHON or R (never AUTO) */
+    bool internal;                   /* primary resource is "spark-internal" */
+    char **app_args;                 /* everything after the primary resource, verbatim */
+    size_t napp_args;
+    /* Sluice options (not spark-submit's; accepted anywhere before the primary resource) */
+    bool native;                     /* --native: build the driver objects in-process */
+    bool dry_run;                    /* --dry-run[=MODE]: print, do not create */
+    char *dry_run_mode;              /*   MODE from --dry-run=MODE, else NULL */
+    char *output;                    /* -o / --output FORMAT (yaml, json, name, ...) */
+    char *unique_id;                 /* --unique-id ID: fixed KubernetesUtils.uniqueID */
+    char *app_id;                    /* --app-id ID: fixed spark.app.id ("spark-<32 hex>") */
+    char *spark_version;             /* --spark-version V ("3.5", "4.0") */
+    bool wait;                       /* --wait: wait for the driver to finish */
+    char *kubeconfig;                /* --kubeconfig PATH */
+    char *context;                   /* --context NAME */
+    char *namespace_;                /* -n / --namespace NS  spark.kubernetes.namespace */
+};
+
+/* One option of the table (for help output and tests). conf_key is the Spark property it sets on
+ * Kubernetes, or NULL. */
+struct spark_submit_option {
+    const char *name;     /* "--driver-memory" */
+    const char *alias;    /* "-c", "-h", "-v", "-o", "-n" or NULL */
+    bool takes_value;
+    bool sluice;          /* a Sluice option, not spark-submit's */
+    const char *conf_key; /* "spark.driver.memory" or NULL */
+    const char *help;
+};
+/* The table, terminated by an entry with name == NULL. */
+const struct spark_submit_option *spark_submit_options(void);
+
+/* Parses argv[0..argc) (the arguments after the program/subcommand name) into s (zeroed first;
+ * release with spark_submit_release even on failure). Errors (SLU_EINVAL) as spark-submit words
+ * them: "Unrecognized option: --foo", "Missing argument for option '--conf'.",
+ * "Invalid argument to --conf: x", "Missing application resource.",
+ * "--deploy-mode must be either \"client\" or \"cluster\"",
+ * "Action cannot be both KILL and REQUEST_STATUS.". */
+int spark_submit_parse(struct spark_submit *s, int argc, const char *const *argv,
+                       struct slu_err *err);
+void spark_submit_release(struct spark_submit *s);
+
+/* The environment spark-submit reads (any field may be NULL). */
+struct spark_submit_env {
+    const char *spark_conf_dir;  /* SPARK_CONF_DIR */
+    const char *spark_home;      /* SPARK_HOME */
+    const char *master;          /* MASTER */
+    const char *deploy_mode;     /* DEPLOY_MODE */
+    const char *driver_memory;   /* SPARK_DRIVER_MEMORY */
+    const char *executor_memory; /* SPARK_EXECUTOR_MEMORY */
+    const char *executor_cores;  /* SPARK_EXECUTOR_CORES */
+};
+/* Fills env from getenv() (pointers borrowed from the process environment). */
+void spark_submit_env_from_process(struct spark_submit_env *env);
+
+/* The effective Spark conf of a submission, as SparkSubmitArguments + prepareSubmitEnvironment
+ * compute it for k8s cluster mode: --conf > --properties-file > spark-defaults.conf (non-"spark."
+ * keys dropped), then each flag (or, without the flag, its property, then its env fallback)
+ * written to its property, so flags win over --conf. spark.master is normalised (k8s:// forms;
+ * left unset when none is given anywhere: the caller takes the API server from kubeconfig);
+ * spark.app.name defaults to the main class, then the primary resource's file name;
+ * spark.kubernetes.namespace from -n. Then spark-submit's checks ("Driver memory must be a
+ * positive number", ...). env may be NULL. *out returned owned. */
+int spark_submit_resolve(const struct spark_submit *s, const struct spark_submit_env *env,
+                         struct spark_conf **out, struct slu_err *err);
+
+/* A parsed Kubernetes master (Utils.checkAndGetK8sMasterUrl). */
+struct spark_k8s_master {
+    char *url;    /* normalised, "k8s://https://host:6443" */
+    char *api;    /* the API server URL the client uses, "https://host:6443" */
+    char *scheme; /* "https" or "http" (lower case) */
+    char *host;   /* "host", "10.0.0.1" or "[::1]" as written */
+    int port;     /* as written, or 0 when the URL has none */
+    bool http;    /* plain http (Spark logs a warning) */
+};
+/* "k8s://https://h:p" and "k8s://http://h:p" as given; "k8s://h:p" becomes https. Errors:
+ * "Kubernetes master URL must start with k8s://.", "Invalid Kubernetes master scheme: <s> found
+ * in URL: <rest>". */
+int spark_k8s_master_parse(const char *raw, struct spark_k8s_master *out, struct slu_err *err);
+void spark_k8s_master_release(struct spark_k8s_master *m);
+
+/* A --kill/--status id, "namespace:pod" or "pod"; a trailing '*' makes a prefix glob over driver
+ * pods (label spark-role=driver). */
+struct spark_submission_id {
+    char *namespace_; /* NULL: the client's default namespace */
+    char *pod;        /* name, or the prefix without '*' when glob */
+    bool glob;
+};
+int spark_submission_id_parse(const char *id, struct spark_submission_id *out,
+                              struct slu_err *err);
+void spark_submission_id_release(struct spark_submission_id *id);
+/* Pod name matches the id (exact, or prefix when glob). */
+bool spark_submission_id_matches(const struct spark_submission_id *id, const char *pod);
+
+/* App type of a primary resource (SparkSubmit.isPython / isR): JAVA, PYTHON or R. */
+enum spark_app_type spark_app_type_of(const char *primary_resource);
+
+/* ================================================================ layers (layers.c; owner: sparkconf)
+ *
+ * The platform service's precedence of Spark conf sources, lowest first. Each layer is a
+ * spark_conf; the effective conf is every layer merged in order, a higher layer's value winning. */
+enum spark_layer {
+    SPARK_LAYER_TASK = 0, /* the task's own config */
+    SPARK_LAYER_TEMPLATE, /* a job template */
+    SPARK_LAYER_SQL_SET,  /* SET k=v statements of the task's SQL */
+    SPARK_LAYER_HISTORY,  /* history-based tuning */
+    SPARK_LAYER_PLATFORM, /* platform rules (always win) */
+    SPARK_LAYER_COUNT
+};
+struct spark_layers {
+    struct spark_conf *layer[SPARK_LAYER_COUNT]; /* owned; NULL = empty */
+};
+void spark_layers_init(struct spark_layers *l);
+void spark_layers_release(struct spark_layers *l);
+/* Sets key=value in one layer (creating it). */
+void spark_layers_set(struct spark_layers *l, enum spark_layer layer, const char *key,
+                      const char *value);
+/* Replaces a layer with conf (taken; may be NULL to clear). */
+void spark_layers_put(struct spark_layers *l, enum spark_layer layer, struct spark_conf *conf);
+/* The merged conf (returned owned). Key order: first appearance, lowest layer first. */
+struct spark_conf *spark_layers_effective(const struct spark_layers *l);
+/* Which layer supplies the effective value of key, or -1 when no layer has it. */
+int spark_layers_source(const struct spark_layers *l, const char *key);
+/* Static name of a layer: "task", "template", "sql", "history", "platform". */
+const char *spark_layer_name(enum spark_layer layer);
+
+/* Extracts the SET statements of SQL text (rules in docs/internals/spark.md). The text is split
+ * into statements on ';' outside string literals ('...', "...", `...`) and comments (-- to end of
+ * line, / * ... * /). A statement whose first word is SET (any case) followed by key=value is an
+ * assignment: key and value are trimmed, comments inside are dropped, a value wholly in '...' or
+ * "..." quotes is unquoted (backslash escapes), a key in `backquotes` is unquoted; the value may
+ * be empty. Assignments go into `set` in order (a later SET of a key wins) and are removed from
+ * the text returned in *rest (owned; everything else verbatim). "SET", "SET k", "SET -v" and keys
+ * with blanks are not assignments and stay. Input is capped at 16 MiB (SLU_ETOOBIG); an
+ * unterminated literal or comment is SLU_EPARSE. */
+int spark_sql_extract_set(const char *sql, struct spark_conf *set, char **rest,
+                          struct slu_err *err);
+
 #endif
