@@ -154,7 +154,7 @@ struct path_step {
 };
 
 /* Tokenises path into *steps (owned, free with free(); keys point into *buf, also owned).
- * Returns the number of steps, or -1 on a syntax error. */
+ * Returns the number of steps (> 0), or -1 on a syntax error or an empty path. */
 static long path_split(const char *path, struct path_step **steps, char **buf)
 {
     size_t plen = strlen(path);
@@ -167,9 +167,9 @@ static long path_split(const char *path, struct path_step **steps, char **buf)
         const char *key = NULL;
         size_t index = 0;
         int t = path_next(&it, &key, &index);
-        if (t == TOK_END)
+        if (t == TOK_END && n > 0)
             return n;
-        if (t == TOK_ERR) {
+        if (t == TOK_ERR || t == TOK_END) { /* a syntax error, or the empty path */
             free(*steps);
             free(*buf);
             *steps = NULL;

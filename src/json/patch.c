@@ -120,8 +120,10 @@ static int pointer_parse(const char *s, size_t slen, struct pointer *p)
                     t[n++] = '~';
                 else if (i + 1 < slen && s[i + 1] == '1')
                     t[n++] = '/';
-                else
+                else {
+                    pointer_release(p);
                     return -1;
+                }
                 i++;
             } else {
                 t[n++] = s[i];

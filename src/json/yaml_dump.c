@@ -130,6 +130,8 @@ static bool plain_ok(const char *s, size_t n, const struct str_info *in)
         return false;
     if (s[n - 1] == ':')
         return false;
+    if (n == 2 && s[0] == '<' && s[1] == '<')
+        return false; /* the merge key */
     for (size_t i = 0; i + 1 < n; i++) {
         if (s[i] == ':' && s[i + 1] == ' ')
             return false;

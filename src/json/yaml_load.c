@@ -56,11 +56,14 @@ struct loader {
     size_t depth, cap;
     struct slu_map anchors; /* name -> struct anchor * */
     size_t nodes, aliases, ndocs;
+    size_t copied; /* nodes among `nodes` that are copies made for aliases and merges */
     json_t *docs;
     json_t *root;    /* completed root of the current document */
     bool root_empty; /* the document is an empty plain scalar ("---" alone) */
     struct slu_err *err;
 };
+
+static int count_node(struct loader *l, size_t n, const yaml_mark_t *m);
 
 static void anchor_free(void *p)
 {
@@ -400,6 +403,27 @@ static char *key_string(const char *s, size_t n, const struct scalar_val *v, siz
 
 /* ---------------------------------------------------------------- building */
 
+/* Counts n nodes copied for an alias or a merge: besides max_nodes, copies may not exceed
+ * ALIAS_RATIO times the nodes written out in the text (with a floor of ALIAS_FLOOR), which stops
+ * an exponential alias bomb after about ALIAS_FLOOR nodes instead of max_nodes. */
+#define ALIAS_FLOOR ((size_t)100000)
+#define ALIAS_RATIO ((size_t)100)
+
+static int count_copies(struct loader *l, size_t n, const yaml_mark_t *m)
+{
+    size_t direct = l->nodes - l->copied;
+    size_t budget = direct > ALIAS_FLOOR / ALIAS_RATIO ? direct * ALIAS_RATIO : ALIAS_FLOOR;
+    if (n > budget || l->copied > budget - n)
+        return errat(l, SLU_ETOOBIG, m,
+                     "aliases expand to more than %zu nodes (%zu times the %zu nodes written "
+                     "out; an alias bomb?)",
+                     budget, ALIAS_RATIO, direct);
+    int rc = count_node(l, n, m);
+    if (rc == 0)
+        l->copied += n;
+    return rc;
+}
+
 static int count_node(struct loader *l, size_t n, const yaml_mark_t *m)
 {
     if (n > l->lim.max_nodes || l->nodes > l->lim.max_nodes - n)
@@ -582,9 +606,6 @@ static int on_alias(struct loader *l, const yaml_event_t *ev)
     if ((size_t)l->depth + a->height > l->lim.max_depth)
         return errat(l, SLU_ETOOBIG, m, "alias \"%s\" nests deeper than %u levels", name,
                      l->lim.max_depth);
-    int rc = count_node(l, a->nodes, m);
-    if (rc)
-        return rc;
     if (expecting_key(l)) {
         struct scalar_val v = {.type = ST_STRING};
         const char *s = "";
@@ -616,8 +637,16 @@ static int on_alias(struct loader *l, const yaml_event_t *ev)
         }
         size_t klen;
         char *key = key_string(s, n, &v, &klen);
+        int rc = count_node(l, 1, m);
+        if (rc) {
+            free(key);
+            return rc;
+        }
         return take_key(l, key, klen, false, m);
     }
+    int rc = count_copies(l, a->nodes, m);
+    if (rc)
+        return rc;
     json_t *copy = json_deep_copy(a->value);
     if (copy == NULL)
         return errat(l, SLU_ENOMEM, m, "out of memory");
@@ -659,7 +688,7 @@ static int on_end(struct loader *l, const yaml_event_t *ev)
     const yaml_mark_t *m = &ev->start_mark;
     struct frame *f = &l->stack[l->depth - 1];
     if (f->merges != NULL && json_array_size(f->merges) > 0) {
-        int rc = count_node(l, f->merge_nodes, m);
+        int rc = count_copies(l, f->merge_nodes, m);
         if (rc)
             return rc;
         size_t i;

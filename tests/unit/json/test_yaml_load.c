@@ -277,8 +277,11 @@ static void test_billion_laughs(void **state)
         "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
         "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
         "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
-    /* fails on the node cap long before building 9^9 strings */
-    load_fails(bomb, NULL, SLU_ETOOBIG, "more than 5000000 nodes", "line ");
+    /* fails on the alias expansion budget long before building 9^9 strings */
+    load_fails(bomb, NULL, SLU_ETOOBIG, "aliases expand to more than 100000 nodes", "line 6, ");
+    /* and on max_nodes when that is lower */
+    struct slu_yaml_limits lim = {.max_nodes = 50000};
+    load_fails(bomb, &lim, SLU_ETOOBIG, "more than 50000 nodes", "line 5, ");
     /* the same through merge keys */
     const char *mbomb = "a: &a {a1: 1, a2: 1, a3: 1, a4: 1, a5: 1, a6: 1, a7: 1, a8: 1}\n"
                         "b: &b {b1: *a, b2: *a, b3: *a, b4: *a, b5: *a, b6: *a, b7: *a, b8: *a}\n"
@@ -288,7 +291,38 @@ static void test_billion_laughs(void **state)
                         "f: &f {f1: *e, f2: *e, f3: *e, f4: *e, f5: *e, f6: *e, f7: *e, f8: *e}\n"
                         "g: &g {<<: [*f, *f], x: 1}\n"
                         "h: &h {h1: *g, h2: *g, h3: *g, h4: *g, h5: *g, h6: *g, h7: *g, h8: *g}\n";
-    load_fails(mbomb, NULL, SLU_ETOOBIG, "more than 5000000 nodes", NULL);
+    load_fails(mbomb, NULL, SLU_ETOOBIG, "aliases expand", NULL);
+}
+
+/* A document with an anchored list of 1500 numbers used `uses` times. */
+static char *reuse_doc(int uses)
+{
+    struct slu_buf b = {0};
+    slu_buf_puts(&b, "base: &b [");
+    for (int i = 0; i < 1500; i++)
+        slu_buf_printf(&b, "%s%d", i ? "," : "", i);
+    slu_buf_puts(&b, "]\nuses:\n");
+    for (int i = 0; i < uses; i++)
+        slu_buf_puts(&b, "- *b\n");
+    return slu_buf_steal(&b);
+}
+
+static void test_alias_budget(void **state)
+{
+    (void)state;
+    /* heavy but legitimate reuse: 100 copies of a 1500-node anchor (under 100x the text) */
+    char *y = reuse_doc(100);
+    struct slu_err err = {0};
+    json_t *docs = NULL;
+    assert_int_equal(slu_yaml_load(y, strlen(y), NULL, &docs, &err), 0);
+    assert_int_equal(json_array_size(slu_json_path(json_array_get(docs, 0), "uses")), 100);
+    assert_int_equal(slu_json_int(json_array_get(docs, 0), "uses[99][1499]", 0), 1499);
+    json_decref(docs);
+    free(y);
+    /* 120 copies exceed 100 times the ~1500 nodes written out */
+    y = reuse_doc(120);
+    load_fails(y, NULL, SLU_ETOOBIG, "aliases expand", "line ");
+    free(y);
 }
 
 static char *write_temp(const char *content)
@@ -439,11 +473,11 @@ static void test_kubernetes_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scalars),          cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_multidoc),         cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_anchors_merge),    cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_billion_laughs),   cmocka_unit_test(test_load_file),
-        cmocka_unit_test(test_kubernetes_files),
+        cmocka_unit_test(test_scalars),        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_multidoc),       cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_anchors_merge),  cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_billion_laughs), cmocka_unit_test(test_alias_budget),
+        cmocka_unit_test(test_load_file),      cmocka_unit_test(test_kubernetes_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
