@@ -872,7 +872,8 @@ static int build(struct ctx *x, const struct spark_build_input *in, struct slu_e
                            "spark.kubernetes.namespace (%s) differs from the namespace %s", cns,
                            in->namespace);
     x->ns = slu_strdup(in->namespace ? in->namespace : cns ? cns : "default");
-    if (!cns)
+    /* spark-submit would have been given the namespace as --conf spark.kubernetes.namespace */
+    if (!cns && in->namespace)
         spark_conf_set(x->conf, "spark.kubernetes.namespace", x->ns);
 
     if (in->app_id) {
