@@ -1202,7 +1202,9 @@ int sim_schema_apply(const json_t *schema, json_t *obj, bool apply_defaults,
 
 /* ---------------------------------------------------------------- public: check */
 
-enum level { LVL_ROOT, LVL_FIELD, LVL_ITEM, LVL_JUNCTOR };
+/* LVL_JUNCTOR_IOS: inside the anyOf/allOf of an x-kubernetes-int-or-string node, where the
+ * real server allows the [{type: integer}, {type: string}] pattern. */
+enum level { LVL_ROOT, LVL_FIELD, LVL_ITEM, LVL_JUNCTOR, LVL_JUNCTOR_IOS };
 
 struct cctx {
     struct slu_err *err;
@@ -1238,7 +1240,7 @@ static const char *const valid_types[] = {"array",  "boolean", "integer",
 
 static void check_node(struct cctx *c, const json_t *s, struct slu_buf *path, enum level lvl);
 
-static void check_children(struct cctx *c, const json_t *s, struct slu_buf *path)
+static void check_children(struct cctx *c, const json_t *s, struct slu_buf *path, bool in_ios)
 {
     const json_t *props = sget(s, "properties");
     if (props && !json_is_object(props)) {
@@ -1273,6 +1275,7 @@ static void check_children(struct cctx *c, const json_t *s, struct slu_buf *path
              slu_strdup("Forbidden: items must be a schema object and not an array"));
     }
     static const char *const junctors[] = {"allOf", "anyOf", "oneOf"};
+    bool ios = sflag(s, "x-kubernetes-int-or-string") || in_ios;
     for (size_t j = 0; j < SLU_ARRAY_LEN(junctors); j++) {
         const json_t *arr = sget(s, junctors[j]);
         if (!json_is_array(arr))
@@ -1283,7 +1286,7 @@ static void check_children(struct cctx *c, const json_t *s, struct slu_buf *path
         {
             size_t old = path->len;
             slu_buf_printf(path, ".%s[%zu]", junctors[j], i);
-            check_node(c, sub, path, LVL_JUNCTOR);
+            check_node(c, sub, path, ios && j < 2 ? LVL_JUNCTOR_IOS : LVL_JUNCTOR);
             path_pop(path, old);
         }
     }
@@ -1380,7 +1383,7 @@ static void check_node(struct cctx *c, const json_t *s, struct slu_buf *path, en
                  slu_asprintf("Invalid value: \"%s\": must be object if "
                               "x-kubernetes-embedded-resource is true",
                               type));
-    } else if (!type && !ios && !preserve && lvl != LVL_JUNCTOR) {
+    } else if (!type && !ios && !preserve && lvl != LVL_JUNCTOR && lvl != LVL_JUNCTOR_IOS) {
         const char *detail = lvl == LVL_ROOT   ? "must not be empty at the root"
                              : lvl == LVL_ITEM ? "must not be empty for specified array items"
                                                : "must not be empty for specified object fields";
@@ -1433,9 +1436,9 @@ static void check_node(struct cctx *c, const json_t *s, struct slu_buf *path, en
                  slu_strdup("Required value: must not be empty if x-kubernetes-list-type is map"));
         }
     }
-    if (lvl != LVL_JUNCTOR)
+    if (lvl != LVL_JUNCTOR && lvl != LVL_JUNCTOR_IOS)
         check_default(c, s, path);
-    check_children(c, s, path);
+    check_children(c, s, path, lvl == LVL_JUNCTOR_IOS);
     c->depth--;
 }
 
