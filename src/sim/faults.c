@@ -126,6 +126,8 @@ static int parse_error_item(struct sim_faults *f, const char *item, const char *
         f->codes[f->ncodes++] = 500;
         return 0;
     }
+    if (colon[1] == '\0')
+        return slu_err_set(err, SLU_EINVAL, "faults: bad \"%s\": no status code after ':'", item);
     size_t count = 0;
     char **codes = slu_str_split(colon + 1, ',', true, &count);
     int rc = 0;

@@ -539,6 +539,8 @@ static void go_running(struct sim_kubelet *k, struct kpod *kp)
 {
     now_str(kp->started_at, sizeof(kp->started_at));
     new_cids(k, kp);
+    /* logs first: a client that sees Running can read them at once */
+    containers_log_start(k, kp);
     struct status_ud u = {0};
     u.what = W_RUNNING;
     json_t *out = NULL;
@@ -547,7 +549,6 @@ static void go_running(struct sim_kubelet *k, struct kpod *kp)
         return; /* gone or replaced: its events will tell */
     }
     kp->state = K_RUNNING;
-    containers_log_start(k, kp);
     kp->model_owned = false;
     if (kp->model && out)
         kp->model_owned = kp->model->on_running(k->c, out, kp->model->arg);

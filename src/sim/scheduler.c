@@ -322,7 +322,10 @@ int sim_sched_pick(const json_t *pod, const struct sim_resources *req,
         histo_finish(&pre, NULL);
         return best;
     }
-    if (why) {
+    if (why && n == 0) {
+        slu_buf_reset(why);
+        slu_buf_puts(why, "no nodes available to schedule pods");
+    } else if (why) {
         slu_buf_reset(why);
         slu_buf_printf(why, "0/%zu nodes are available", n);
         if (h.len) {
