@@ -111,16 +111,52 @@ static void bg_input_release(struct bg_input *b)
     free(b->args);
 }
 
-/* Fails with both canonical dumps when a and b differ. */
+/* Prints the first differing paths of e and a (both may be NULL). */
+static void bg_diff(const json_t *e, const json_t *a, const char *path)
+{
+    if (e && a && slu_json_equal(e, a))
+        return;
+    if (json_is_object(e) && json_is_object(a)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)e, k, v)
+        {
+            char *p = slu_asprintf("%s.%s", path, k);
+            bg_diff(v, json_object_get(a, k), p);
+            free(p);
+        }
+        json_object_foreach((json_t *)a, k, v)
+        {
+            if (!json_object_get(e, k)) {
+                char *d = slu_json_dumps_canonical(v);
+                print_error("  %s.%s: unexpected %.300s\n", path, k, d);
+                free(d);
+            }
+        }
+        return;
+    }
+    if (json_is_array(e) && json_is_array(a) && json_array_size(e) == json_array_size(a)) {
+        for (size_t i = 0; i < json_array_size(e); i++) {
+            char *p = slu_asprintf("%s[%zu]", path, i);
+            bg_diff(json_array_get(e, i), json_array_get(a, i), p);
+            free(p);
+        }
+        return;
+    }
+    char *de = e ? slu_json_dumps_canonical(e) : slu_strdup("(absent)");
+    char *da = a ? slu_json_dumps_canonical(a) : slu_strdup("(absent)");
+    print_error("  %s:\n    expected %.600s\n    actual   %.600s\n", path, de, da);
+    free(de);
+    free(da);
+}
+
+/* Fails with the differing paths when expect and actual differ. */
 static void bg_assert_equal(const json_t *expect, const json_t *actual, const char *what)
 {
     if (slu_json_equal(expect, actual))
         return;
-    char *e = slu_json_dumps_canonical(expect);
-    char *a = slu_json_dumps_canonical(actual);
-    print_error("%s differs\nexpected: %s\nactual:   %s\n", what, e, a);
-    free(e);
-    free(a);
+    print_error("%s differs:\n", what);
+    bg_diff(expect, actual, "$");
     fail();
 }
 

@@ -95,13 +95,16 @@ static void run_case(const char *file)
 GOLDEN(ex_a, "ex_a_sparkpi.json")
 GOLDEN(ex_b, "ex_b_pyspark.json")
 GOLDEN(ex_c, "ex_c_sanitise_secrets_pvc.json")
+GOLDEN(v35_volumes, "v35_volumes.json")
+GOLDEN(pod_templates, "pod_templates.json")
+GOLDEN(pod_extras, "pod_extras.json")
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ex_a),
-        cmocka_unit_test(ex_b),
-        cmocka_unit_test(ex_c),
+        cmocka_unit_test(ex_a),          cmocka_unit_test(ex_b),
+        cmocka_unit_test(ex_c),          cmocka_unit_test(v35_volumes),
+        cmocka_unit_test(pod_templates), cmocka_unit_test(pod_extras),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
