@@ -261,9 +261,10 @@ static int merge_file(struct merged *m, const char *path, bool must_exist, struc
     }
     const char *kind = json_string_value(json_object_get(doc, "kind"));
     if (kind && strcmp(kind, "Config") != 0) {
+        rc = slu_err_set(err, SLU_EINVAL, "kubeconfig %s: kind is %.64s, expected Config", path,
+                         kind);
         json_decref(docs);
-        return slu_err_set(err, SLU_EINVAL, "kubeconfig %s: kind is %s, expected Config", path,
-                           kind);
+        return rc;
     }
     char *dir = dir_of(path);
     rc = merge_section(m, doc, path, dir, "clusters", "cluster", m->clusters, err);
