@@ -20,21 +20,22 @@
 /* A resource type the sim serves (built-in, or registered from a CRD). Immutable once
  * registered; CRD types are replaced (never freed while the store lives). */
 struct sim_rtype {
-    char *group;      /* "" for core */
+    char *group; /* "" for core */
     char *version;
     char *plural;
     char *singular;
     char *kind;
     char *list_kind;
-    char **short_names;  /* NULL-terminated, may be NULL */
-    char **categories;   /* NULL-terminated, may be NULL */
+    char **short_names; /* NULL-terminated, may be NULL */
+    char **categories;  /* NULL-terminated, may be NULL */
     bool namespaced;
-    bool has_status;     /* status subresource */
+    bool has_status; /* status subresource */
     bool has_scale;
     bool is_crd;
     json_t *schema;          /* CRD openAPIV3Schema for this version, or NULL */
     json_t *printer_columns; /* CRD additionalPrinterColumns, or NULL */
-    const char *const *field_labels; /* extra field-selector labels beyond metadata.name/namespace */
+    const char *const
+        *field_labels;   /* extra field-selector labels beyond metadata.name/namespace */
     char **verbs;        /* NULL-terminated */
     char **subresources; /* NULL-terminated, e.g. "status", "log", "binding", "eviction" */
 };
@@ -45,8 +46,8 @@ struct sim_store *sim_store_new(size_t event_window /* events kept for watch res
 void sim_store_free(struct sim_store *st);
 
 /* Types */
-const struct sim_rtype *sim_store_type(struct sim_store *st, const char *group,
-                                       const char *version, const char *plural);
+const struct sim_rtype *sim_store_type(struct sim_store *st, const char *group, const char *version,
+                                       const char *plural);
 const struct sim_rtype *sim_store_type_by_kind(struct sim_store *st, const char *api_version,
                                                const char *kind);
 /* Snapshot of all served types (array of borrowed pointers, owned vec). */
@@ -58,13 +59,15 @@ struct sim_write_opts {
     const char *field_manager;
     const char *field_validation; /* "Strict" (default), "Warn", "Ignore" */
     struct slu_buf *warnings;     /* when non-NULL, "Warning" header texts appended, \n separated */
+    bool user_request;            /* an API client's write: the user-facing update rules apply
+                                     (pod spec immutability, scheduling gates only removed);
+                                     the in-process models leave it false */
 };
 
 /* Creates obj (taken). Sets uid, resourceVersion, creationTimestamp, generation, namespace;
  * resolves generateName; applies defaults and validation. *out (new reference) may be NULL. */
-int sim_store_create(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
-                     json_t *obj, const struct sim_write_opts *wo, json_t **out,
-                     struct slu_err *err);
+int sim_store_create(struct sim_store *st, const struct sim_rtype *rt, const char *ns, json_t *obj,
+                     const struct sim_write_opts *wo, json_t **out, struct slu_err *err);
 /* Stored object (new reference, immutable) or NULL. */
 json_t *sim_store_get(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
                       const char *name);
@@ -109,10 +112,10 @@ uint64_t sim_store_rv(struct sim_store *st);
 /* Watch events. */
 struct sim_event {
     uint64_t rv;
-    const char *type;            /* "ADDED", "MODIFIED", "DELETED" (static) */
+    const char *type; /* "ADDED", "MODIFIED", "DELETED" (static) */
     const struct sim_rtype *rt;
-    json_t *obj;                 /* new reference (the object after the change; for DELETED the last state) */
-    json_t *old;                 /* new reference or NULL (the object before, for MODIFIED) */
+    json_t *obj; /* new reference (the object after the change; for DELETED the last state) */
+    json_t *old; /* new reference or NULL (the object before, for MODIFIED) */
 };
 void sim_event_release(struct sim_event *ev);
 
@@ -121,12 +124,38 @@ struct sim_watcher;
  * initial ADDED themselves from a list). SLU_EGONE when from_rv is older than the window. */
 int sim_store_watch(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
                     uint64_t from_rv, struct sim_watcher **out, struct slu_err *err);
-/* Next event (0), SLU_ETIMEDOUT after timeout_ms, SLU_ECANCELED once closed. */
+/* Next event (0), SLU_ETIMEDOUT after timeout_ms, SLU_ECANCELED once closed, SLU_EGONE when
+ * the watcher fell so far behind that the window no longer holds its next event. */
 int sim_watcher_next(struct sim_watcher *w, struct sim_event *ev, int64_t timeout_ms);
+/* The resourceVersion up to which the watcher has seen every event (for bookmarks). */
+uint64_t sim_watcher_position(struct sim_watcher *w);
 /* Wakes a blocked next() with SLU_ECANCELED (thread-safe), then free with _free. */
 void sim_watcher_cancel(struct sim_watcher *w);
 void sim_watcher_free(struct sim_watcher *w);
 /* Sets the event window (fault injection "small event window"). */
 void sim_store_set_event_window(struct sim_store *st, size_t n);
+
+/* ---- additions (beyond the first contract) ---- */
+
+/* sim_store_mutate with write options (field validation, dry run, user rules). wo may be NULL.
+ * fn runs under the store lock: it must not call back into the store. */
+int sim_store_mutate_opts(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
+                          const char *name, const char *subresource,
+                          const struct sim_write_opts *wo, sim_mutate_fn fn, void *ud, json_t **out,
+                          struct slu_err *err);
+/* Binds a pending pod to a node (as POST pods/NAME/binding): sets spec.nodeName and the
+ * PodScheduled=True condition. SLU_ECONFLICT when already bound, SLU_ENOTFOUND. */
+int sim_store_bind(struct sim_store *st, const char *ns, const char *name, const char *node,
+                   struct slu_err *err);
+/* Runs one pass of the background work (remove emptied terminating namespaces, collect
+ * objects whose owners never existed, expire continue snapshots). A store thread runs it
+ * every 100 ms; tests call it to be deterministic. */
+void sim_store_gc_run(struct sim_store *st);
+/* How long (ms) a paged list's snapshot stays valid for its continue token (default 5 min). */
+void sim_store_set_continue_ttl(struct sim_store *st, int64_t ms);
+/* Number of stored objects of rt's storage (all namespaces when ns is NULL). */
+size_t sim_store_count(struct sim_store *st, const struct sim_rtype *rt, const char *ns);
+/* The built-in core/v1 pod type (borrowed), for the models. */
+const struct sim_rtype *sim_store_pods(struct sim_store *st);
 
 #endif
