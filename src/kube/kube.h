@@ -307,6 +307,10 @@ struct kube_informer_opts {
     int64_t page_size;           /* list paging, default 500 */
     int64_t resync_ms;           /* 0: no periodic resync (on_update(obj, obj) for all) */
     kube_project_fn project;     /* NULL: keep whole objects */
+    /* Store each object serialized instead of as a shared json_t: ~5x less memory (100k
+     * projected pods in ~60 MB instead of ~300 MB) for a parse on every get/list/handler call,
+     * which then return private (still immutable-by-contract) objects instead of shared ones. */
+    bool compact;
 };
 
 struct kube_informer;

@@ -151,7 +151,7 @@ static void wait_log(struct log *l, int n)
 
 static void test_informer_flow(void **state)
 {
-    (void)state;
+    bool compact = *state != NULL;
     struct script s = {0};
     struct fakeapi f;
     assert_int_equal(fake_start(&f, server, &s), 0);
@@ -163,8 +163,11 @@ static void test_informer_flow(void **state)
     struct log lg = {.n = 0};
     pthread_mutex_init(&lg.mu, NULL);
     struct kube_informer_handlers h = {h_add, h_update, h_delete, &lg};
-    struct kube_informer_opts o = {
-        .resource = &KUBE_RES_PODS, .namespace = "ns", .page_size = 1, .project = project};
+    struct kube_informer_opts o = {.resource = &KUBE_RES_PODS,
+                                   .namespace = "ns",
+                                   .page_size = 1,
+                                   .project = project,
+                                   .compact = compact};
     struct kube_informer *inf = kube_informer_new(c, &o, &h);
     kube_informer_add_index(inf, "app", by_app);
     assert_false(kube_informer_has_synced(inf));
@@ -223,7 +226,8 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_informer_flow),
+        cmocka_unit_test_prestate(test_informer_flow, NULL),
+        cmocka_unit_test_prestate(test_informer_flow, (void *)1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
