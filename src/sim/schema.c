@@ -941,6 +941,8 @@ static void validate_object(struct vctx *c, const json_t *s, const json_t *v, st
             const char *k = json_string_value(r);
             if (!k || json_object_get(v, k))
                 continue;
+            if (root && is_meta_key(k))
+                continue; /* the caller owns (and may have set aside) apiVersion/kind/metadata */
             size_t old = path_push_key(path, k);
             add_violation(c, "FieldValueRequired", path_str(path), slu_strdup("Required value"));
             path_pop(path, old);

@@ -673,6 +673,20 @@ static void test_kubeflow_enforced(void **state)
     slu_err_release(&err);
     json_decref(o);
 
+    /* the store sets apiVersion/kind/metadata aside before applying: the root's
+     * required: [metadata, spec] must not count them */
+    o = slu_json_copy(base);
+    json_object_del(o, "metadata");
+    json_object_del(o, "apiVersion");
+    json_object_del(o, "kind");
+    assert_int_equal(sim_schema_apply(s, o, true, "Strict", NULL, &err), 0);
+    json_object_del(o, "spec");
+    assert_int_equal(sim_schema_apply(s, o, true, "Strict", NULL, &err), SLU_EINVAL);
+    assert_int_equal(err.ncauses, 1);
+    assert_string_equal(err.msg, "spec: Required value");
+    slu_err_release(&err);
+    json_decref(o);
+
     /* an unknown field is refused under Strict with its path */
     o = slu_json_copy(base);
     slu_json_set_str(o, "spec.driver.coresPerTask", "2");
