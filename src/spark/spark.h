@@ -119,6 +119,60 @@ int spark_time_as(const char *s, const char *unit, int64_t *out, struct slu_err 
 int spark_time_parse_into(const char *s, const char *default_unit, const char *unit, int64_t *out,
                           struct slu_err *err);
 
+/* ================================================================ app (app.c; owner: lead) */
+
+/* Labels the operator puts on every pod it launches (spec/sparkapplication.md 3.2). */
+#define SPARK_LABEL_APP_NAME "sparkoperator.k8s.io/app-name"
+#define SPARK_LABEL_LAUNCHED_BY "sparkoperator.k8s.io/launched-by-spark-operator"
+#define SPARK_LABEL_SUBMISSION_ID "sparkoperator.k8s.io/submission-id"
+#define SPARK_LABEL_SCHEDULED_APP "sparkoperator.k8s.io/scheduled-app-name"
+
+/* What spark-submit would be given for one SparkApplication submission. */
+struct spark_submission {
+    struct spark_conf *conf;   /* effective conf, in the order the operator passes --conf */
+    char *main_class;          /* or NULL */
+    char *primary_resource;
+    char **args;               /* NULL-terminated */
+    size_t nargs;
+    char *app_type;            /* "Java", "Scala", "Python", "R" */
+    char *spark_version;       /* spec.sparkVersion, e.g. "4.0.4" */
+    char *namespace;
+    char *app_name;
+    char *proxy_user;          /* or NULL */
+    char *driver_pod_name;
+    /* The pod fields the Kubeflow webhook patches into pods (spec.driver / spec.executor as JSON,
+     * without `template`, plus the app-level `volumes`, `sparkConfigMap`, `hadoopConfigMap`,
+     * `batchScheduler`): the builder applies them directly. */
+    json_t *driver_extras;
+    json_t *executor_extras;
+    json_t *driver_template;   /* spec.driver.template (a PodTemplateSpec) or NULL */
+    json_t *executor_template;
+};
+void spark_submission_free(struct spark_submission *s);
+
+/* "4.0.4" -> "4.0", "3.5.1" -> "3.5" (whose builder rules apply); NULL -> "4.0". Static. */
+const char *spark_app_rules_version(const char *spark_version);
+/* The defaults of spec/sparkapplication.md 1.2 applied to app in place (what the Kubeflow
+ * webhook would do; Sluice applies them itself, always). */
+void spark_app_apply_defaults(json_t *app);
+/* Validation with field paths: SLU_EINVAL, err->msg "SparkApplication \"x\" is invalid:
+ * spec.driver.cores: must be greater than 0; ...", one cause per problem. */
+int spark_app_validate(const json_t *app, struct slu_err *err);
+/* spec.driver.podName, else sparkConf spark.kubernetes.driver.pod.name, else "<app>-driver".
+ * Returned owned. */
+char *spark_app_driver_pod_name(const json_t *app);
+/* Defaults + validation + the operator's mapping of every spec field onto spark-submit.
+ * submission_id (may be NULL) becomes the sparkoperator.k8s.io/submission-id label. */
+int spark_app_to_submission(const json_t *app, const char *submission_id,
+                            struct spark_submission **out, struct slu_err *err);
+/* The other way: a SparkApplication (returned owned) from a spark-submit's effective conf,
+ * class, primary resource and arguments. Conf keys with a spec field go there; the rest go to
+ * spec.sparkConf. name NULL: spark.app.name. ns NULL: spark.kubernetes.namespace or "default". */
+int spark_app_from_conf(const struct spark_conf *conf, const char *main_class,
+                        const char *primary_resource, char *const *args, size_t nargs,
+                        const char *ns, const char *name, const char *spark_version,
+                        json_t **out, struct slu_err *err);
+
 /* ================================================================ build (build*.c, policy.c;
  * owner: sparkbuild). The Kubernetes objects `spark-submit --deploy-mode cluster` creates, built
  * in-process (spec spark-objects.md 2-9, 11). See docs/internals/spark.md, section "Builder". */
