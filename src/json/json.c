@@ -1,6 +1,7 @@
 /*
  * json.c - jansson helpers: dotted-path access (get/set/delete), bounded parsing with
- * line/column errors, compact and canonical dumps, semantic equality and deep copy.
+ * line/column errors, compact and canonical dumps (our own small serializer, for shortest-form
+ * reals), semantic equality and deep copy.
  *
  * How it works: a path such as `spec.containers[0].image` is split by a small iterator into key
  * and index steps (a backslash escapes the next character, so `a\.b` is the single key "a.b").
@@ -324,24 +325,162 @@ int slu_json_parse(const char *buf, size_t len, size_t max_bytes, json_t **out, 
     return 0;
 }
 
-static char *dumps_checked(const json_t *v, size_t flags)
+/* Appends s as a JSON string literal (UTF-8 kept as is; controls, quote, backslash escaped). */
+static void dump_string(struct slu_buf *b, const char *s, size_t n)
 {
+    slu_buf_putc(b, '"');
+    size_t run = 0; /* start of the pending unescaped run */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char ubuf[8];
+        switch (c) {
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        default:
+            if (c < 0x20) {
+                snprintf(ubuf, sizeof(ubuf), "\\u%04x", c);
+                esc = ubuf;
+            }
+        }
+        if (esc != NULL) {
+            slu_buf_append(b, s + run, i - run);
+            slu_buf_puts(b, esc);
+            run = i + 1;
+        }
+    }
+    slu_buf_append(b, s + run, n - run);
+    slu_buf_putc(b, '"');
+}
+
+/* Appends a real in the shortest form that reads back as the same double ("0.1", not
+ * "0.10000000000000001"), with ".0" added when it would otherwise look like an integer. */
+static void dump_real(struct slu_buf *b, double d)
+{
+    char tmp[64];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+        if (strtod(tmp, NULL) == d)
+            break;
+    }
+    slu_buf_puts(b, tmp);
+    if (strpbrk(tmp, ".eEn") == NULL) /* 'n': inf/nan, which jansson cannot hold anyway */
+        slu_buf_puts(b, ".0");
+}
+
+struct key_ref {
+    const char *k;
+    size_t len;
+    json_t *v;
+};
+
+static int key_ref_cmp(const void *a, const void *b)
+{
+    const struct key_ref *x = a, *y = b;
+    int c = memcmp(x->k, y->k, SLU_MIN(x->len, y->len));
+    if (c != 0)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static void dump_value(struct slu_buf *b, const json_t *v, bool sorted)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v);
+        struct key_ref *keys = slu_malloc(sizeof(*keys) * (n ? n : 1));
+        size_t i = 0;
+        const char *k;
+        size_t klen;
+        json_t *e;
+        json_object_keylen_foreach((json_t *)v, k, klen, e)
+        {
+            keys[i++] = (struct key_ref){k, klen, e};
+        }
+        if (sorted)
+            qsort(keys, n, sizeof(*keys), key_ref_cmp);
+        slu_buf_putc(b, '{');
+        for (i = 0; i < n; i++) {
+            if (i)
+                slu_buf_putc(b, ',');
+            dump_string(b, keys[i].k, keys[i].len);
+            slu_buf_putc(b, ':');
+            dump_value(b, keys[i].v, sorted);
+        }
+        slu_buf_putc(b, '}');
+        free(keys);
+        break;
+    }
+    case JSON_ARRAY: {
+        slu_buf_putc(b, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                slu_buf_putc(b, ',');
+            dump_value(b, json_array_get(v, i), sorted);
+        }
+        slu_buf_putc(b, ']');
+        break;
+    }
+    case JSON_STRING:
+        dump_string(b, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        slu_buf_printf(b, "%lld", (long long)json_integer_value(v));
+        break;
+    case JSON_REAL:
+        dump_real(b, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        slu_buf_puts(b, "true");
+        break;
+    case JSON_FALSE:
+        slu_buf_puts(b, "false");
+        break;
+    case JSON_NULL:
+        slu_buf_puts(b, "null");
+        break;
+    }
+}
+
+/* Our own compact serializer rather than json_dumps: jansson prints reals with 17 digits
+ * (0.1 -> 0.10000000000000001); we print the shortest exact form, as Go and JavaScript do. */
+static char *dumps_compact(const json_t *v, bool sorted)
+{
+    struct slu_buf b = {0};
     if (v == NULL)
-        return slu_strdup("null");
-    char *s = json_dumps(v, flags | JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-    if (s == NULL)
-        abort(); /* only on out-of-memory */
-    return s;
+        slu_buf_puts(&b, "null");
+    else
+        dump_value(&b, v, sorted);
+    return slu_buf_steal(&b);
 }
 
 char *slu_json_dumps_canonical(const json_t *v)
 {
-    return dumps_checked(v, JSON_SORT_KEYS);
+    return dumps_compact(v, true);
 }
 
 char *slu_json_dumps(const json_t *v)
 {
-    return dumps_checked(v, 0);
+    return dumps_compact(v, false);
 }
 
 /* Integer i versus real d, exact (no rounding of large integers through double). */

@@ -40,9 +40,9 @@ int slu_json_del(json_t *root, const char *path);
  * SLU_ETOOBIG. On error err->msg names line and column. *out returned owned. */
 int slu_json_parse(const char *buf, size_t len, size_t max_bytes, json_t **out,
                    struct slu_err *err);
-/* Compact JSON with sorted keys (canonical); returned owned. */
+/* Compact JSON with sorted keys (canonical); returned owned (free with free()). NULL -> "null". */
 char *slu_json_dumps_canonical(const json_t *v);
-/* Compact JSON in insertion order; returned owned. */
+/* Compact JSON in insertion order; returned owned (free with free()). */
 char *slu_json_dumps(const json_t *v);
 /* Semantic equality: object key order ignored, 1 == 1.0. */
 bool slu_json_equal(const json_t *a, const json_t *b);
@@ -72,21 +72,30 @@ struct slu_yaml_limits {
 
 /* Loads a YAML stream (JSON is YAML too) into a JSON array of its documents (returned owned);
  * empty documents ("---" alone, or only comments) are skipped. Scalars resolve as Kubernetes'
- * sigs.k8s.io/yaml does: plain true/false (and yes/no/on/off, any case) booleans, null/~/empty
- * null, integers (decimal, 0x hex, 0o octal), floats (incl. .inf/.nan), everything else and every
- * quoted scalar a string. Duplicate keys are an error. lim may be NULL for the defaults. Errors
- * name line and column ("line 3, column 5: mapping values are not allowed here"). */
+ * sigs.k8s.io/yaml (go-yaml v2) does: plain true/false, yes/no, on/off, y/n (each as lower,
+ * Title or UPPER case) booleans, null/Null/NULL/~/empty null, integers (decimal, 0x hex, 0o or
+ * leading-0 octal, 0b binary, `_` ignored), floats, everything else and every quoted or block
+ * scalar a string; timestamps stay strings; .inf/.nan are an error (JSON has no such numbers);
+ * integers beyond int64 become reals, or strings when not even a double holds them. Tags !!str,
+ * !!int, !!float, !!bool, !!null are honoured; other tags give the text as a string. Non-string
+ * mapping keys become their string form ("1", "true"); merge keys (<<) are supported. Duplicate
+ * keys are an error. lim may be NULL, and 0 fields take the defaults; besides them, alias copies
+ * may not exceed 100 times the nodes written out (floor 100,000), so alias bombs fail fast. All
+ * caps give SLU_ETOOBIG, syntax errors SLU_EPARSE; messages name line and column ("line 3,
+ * column 5: mapping values are not allowed in this context"). */
 int slu_yaml_load(const char *buf, size_t len, const struct slu_yaml_limits *lim, json_t **docs,
                   struct slu_err *err);
 /* Loads exactly one document; SLU_EINVAL when the stream holds zero or several. */
 int slu_yaml_load_one(const char *buf, size_t len, const struct slu_yaml_limits *lim, json_t **doc,
                       struct slu_err *err);
-/* Loads documents from a file ("-" for stdin). */
+/* Loads documents from a file ("-" for stdin), refusing more than lim->max_bytes; errors are
+ * prefixed with the file name. */
 int slu_yaml_load_file(const char *path, const struct slu_yaml_limits *lim, json_t **docs,
                        struct slu_err *err);
 /* Emits v as YAML in block style (as `kubectl get -o yaml`: 2-space indent, lists not indented
  * under their key, strings quoted only when they would otherwise read back as another type or
- * contain special characters, multi-line strings as |- blocks). Appends to out. */
+ * contain special characters, multi-line strings as |- blocks). Appends to out. Keys keep their
+ * insertion order. slu_yaml_load of the output gives back v exactly. */
 void slu_yaml_dump(const json_t *v, struct slu_buf *out);
 
 #endif

@@ -195,6 +195,37 @@ static void test_dumps_equal_copy(void **state)
     assert_string_equal(s, "\"q\\\"\"");
     free(s);
     json_decref(str);
+    /* reals in their shortest exact form; escapes; keys sorted bytewise */
+    json_t *r = J("[0.1,1.0,2.5,1e20,-0.0,1.7976931348623157e308,5e-324,0.30000000000000004,-3]");
+    s = slu_json_dumps(r);
+    assert_string_equal(s, "[0.1,1.0,2.5,1e+20,-0.0,1.7976931348623157e+308,4.94065645841247e-324,"
+                           "0.30000000000000004,-3]");
+    json_t *back = NULL;
+    assert_int_equal(slu_json_parse(s, strlen(s), 0, &back, NULL), 0);
+    assert_true(slu_json_equal(r, back));
+    for (size_t i = 0; i < json_array_size(r); i++) /* exactly, not just semantically */
+        assert_true(json_typeof(json_array_get(r, i)) == json_typeof(json_array_get(back, i)) &&
+                    json_number_value(json_array_get(r, i)) ==
+                        json_number_value(json_array_get(back, i)));
+    free(s);
+    json_decref(back);
+    json_decref(r);
+    json_t *o = json_object();
+    json_object_set_new(o, "b", json_string("tab\tnl\ncr\rq\"bs\\\x01\x1f\b\f/\xc3\xa9\x7f"));
+    json_object_set_new(o, "ab", json_integer(1));
+    json_object_set_new(o, "a", json_true());
+    json_object_set_new(o, "", json_null());
+    s = slu_json_dumps_canonical(o);
+    assert_string_equal(s, "{\"\":null,\"a\":true,\"ab\":1,\"b\":\"tab\\tnl\\ncr\\rq\\\"bs\\\\"
+                           "\\u0001\\u001f\\b\\f/\xc3\xa9\x7f\"}");
+    assert_int_equal(slu_json_parse(s, strlen(s), 0, &back, NULL), 0);
+    assert_true(slu_json_equal(o, back));
+    free(s);
+    s = slu_json_dumps(o);
+    assert_non_null(strstr(s, "{\"b\":"));
+    free(s);
+    json_decref(back);
+    json_decref(o);
     s = slu_json_dumps(NULL);
     assert_string_equal(s, "null");
     free(s);
