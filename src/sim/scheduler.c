@@ -359,6 +359,7 @@ struct spod {
     bool counted;
     bool req_ok;
     struct sim_resources req;
+    char *klass; /* equivalence class: what the decision depends on (with req) */
     int state;
     json_t *obj; /* latest object while pending (reference) */
     char *last_msg;
@@ -399,6 +400,7 @@ static void spod_free(void *p)
     free(sp->key);
     free(sp->uid);
     free(sp->node);
+    free(sp->klass);
     sim_resources_release(&sp->req);
     json_decref(sp->obj);
     free(sp->last_msg);
@@ -711,6 +713,8 @@ static void pod_event(struct sim_scheduler *s, const char *type, json_t *obj, co
     if (spec_changed) {
         sim_resources_release(&sp->req);
         sp->req_ok = false;
+        free(sp->klass);
+        sp->klass = NULL;
     }
     sp->prio = json_integer_value(json_object_get(json_object_get(obj, "spec"), "priority"));
     if (json_array_size(json_object_get(json_object_get(obj, "spec"), "schedulingGates")) > 0) {
@@ -750,6 +754,46 @@ static void handle_event(struct sim_scheduler *s, struct sim_event *ev)
 
 /* ---- scheduling */
 
+/* The parts of a pod the decision reads (returned owned): two pods with the same class get the
+ * same answer from the same cluster state. */
+static char *pod_class(const json_t *pod)
+{
+    const json_t *spec = json_object_get(pod, "spec");
+    json_t *k = json_object();
+    static const char *const keys[] = {"nodeSelector", "tolerations",    "preemptionPolicy",
+                                       "containers",   "initContainers", "overhead"};
+    for (size_t i = 0; i < SLU_ARRAY_LEN(keys); i++) {
+        json_t *v = json_object_get(spec, keys[i]);
+        if (v && i >= 3) {
+            /* only the resources of containers matter */
+            if (json_is_array(v)) {
+                json_t *rs = json_array();
+                size_t j;
+                json_t *c;
+                json_array_foreach(v, j, c)
+                {
+                    json_t *r = json_object_get(c, "resources");
+                    json_array_append(rs, r ? r : json_null());
+                    json_array_append(rs, json_object_get(c, "restartPolicy")
+                                              ? json_object_get(c, "restartPolicy")
+                                              : json_null());
+                }
+                json_object_set_new(k, keys[i], rs);
+            } else {
+                json_object_set(k, keys[i], v);
+            }
+        } else if (v) {
+            json_object_set(k, keys[i], v);
+        }
+    }
+    json_t *na = json_object_get(json_object_get(spec, "affinity"), "nodeAffinity");
+    if (na)
+        json_object_set(k, "nodeAffinity", na);
+    char *out = slu_json_dumps_canonical(k);
+    json_decref(k);
+    return out;
+}
+
 static int cmp_active(const void *a, const void *b)
 {
     const struct spod *x = *(struct spod *const *)a;
@@ -773,13 +817,26 @@ static void schedule_active(struct sim_scheduler *s)
     s->active.len = 0;
     qsort(todo.items, todo.len, sizeof(void *), cmp_active);
     struct slu_buf why = {0};
+    struct slu_map failed; /* class -> message, valid until the next bind */
+    slu_map_init(&failed, free);
     for (size_t i = 0; i < todo.len && !atomic_load(&s->stop); i++) {
         struct spod *sp = todo.items[i];
         if (!sp->req_ok) {
             sim_pod_requests(sp->obj, &sp->req);
             sp->req_ok = true;
         }
-        int idx = sim_sched_pick(sp->obj, &sp->req, s->nodes, s->nn, &why);
+        if (!sp->klass)
+            sp->klass = pod_class(sp->obj);
+        /* a pod like one that just failed fails the same way until something is bound */
+        const char *cached = slu_map_get(&failed, sp->klass);
+        int idx;
+        if (cached) {
+            idx = -1;
+            slu_buf_reset(&why);
+            slu_buf_puts(&why, cached);
+        } else {
+            idx = sim_sched_pick(sp->obj, &sp->req, s->nodes, s->nn, &why);
+        }
         if (idx >= 0) {
             const char *node = s->node_names[idx];
             int rc = bind_pod(s, sp->obj, node);
@@ -788,12 +845,18 @@ static void schedule_active(struct sim_scheduler *s)
                 sp->node = slu_strdup(node);
                 spod_count(s, sp);
                 make_idle(s, sp);
+                if (failed.len) {
+                    slu_map_release(&failed);
+                    slu_map_init(&failed, free);
+                }
             } else {
                 /* gone, replaced, bound elsewhere or being deleted: its events will tell */
                 make_idle(s, sp);
             }
             continue;
         }
+        if (!cached)
+            slu_map_put(&failed, sp->klass, slu_strdup(why.data));
         sp->state = SP_UNSCHED;
         slu_map_put(&s->unsched, sp->key, NULL);
         if (!slu_streq(sp->last_msg, why.data)) {
@@ -804,6 +867,7 @@ static void schedule_active(struct sim_scheduler *s)
         }
     }
     slu_buf_release(&why);
+    slu_map_release(&failed);
     slu_vec_release(&todo, NULL);
 }
 

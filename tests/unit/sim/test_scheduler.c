@@ -379,8 +379,9 @@ static void test_thread_binds_and_retries(void **state)
     json_decref(a);
     json_decref(b);
 
-    /* no room for a third */
+    /* no room for a third (nor for its twin) */
     create_pod(st, "c", "3", "");
+    create_pod(st, "d", "3", "");
     const char *want_unsched[2] = {"False", "Unschedulable"};
     json_t *p = wait_pod(st, "c", has_cond, want_unsched);
     const json_t *cond = kube_condition_find(p, "PodScheduled");
@@ -390,12 +391,20 @@ static void test_thread_binds_and_retries(void **state)
     assert_null(slu_json_str(p, "spec.nodeName"));
     json_decref(p);
 
-    /* deleting a gives room: c is retried and bound */
+    p = wait_pod(st, "d", has_cond, want_unsched);
+    json_decref(p);
+
+    /* deleting a gives room for one of them: c (first in) is retried and bound, d stays */
     struct sim_delete_opts d = {.grace_period_seconds = 0};
     assert_int_equal(
         sim_store_delete(st, sim_store_type(st, "", "v1", "pods"), "default", "a", &d, NULL, NULL),
         0);
     p = wait_pod(st, "c", is_bound, NULL);
+    json_decref(p);
+    assert_true(sim_cluster__sched_idle(c, 10000));
+    p = sim_store_get(st, sim_store_type(st, "", "v1", "pods"), "default", "d");
+    assert_null(slu_json_str(p, "spec.nodeName"));
+    assert_true(has_cond(p, want_unsched));
     json_decref(p);
 
     sim_cluster_stop(c);
