@@ -18,7 +18,7 @@
 
 #include "spark/spark.h"
 
-static json_t *bg_load(const char *name)
+SLU_UNUSED static json_t *bg_load(const char *name)
 {
     char *path = slu_asprintf("%s/tests/data/spark/%s", slu_test_source_dir(), name);
     struct slu_buf b = {0};
@@ -37,7 +37,7 @@ static json_t *bg_load(const char *name)
     return j;
 }
 
-static const char *bg_s(const json_t *o, const char *k)
+SLU_UNUSED static const char *bg_s(const json_t *o, const char *k)
 {
     return json_string_value(json_object_get(o, k));
 }
@@ -50,7 +50,7 @@ struct bg_input {
     struct spark_policy policy;
 };
 
-static void bg_input_from_json(struct bg_input *b, const json_t *j)
+SLU_UNUSED static void bg_input_from_json(struct bg_input *b, const json_t *j)
 {
     memset(b, 0, sizeof(*b));
     b->conf = spark_conf_new();
@@ -105,14 +105,14 @@ static void bg_input_from_json(struct bg_input *b, const json_t *j)
                                             : SPARK_APP_JAVA;
 }
 
-static void bg_input_release(struct bg_input *b)
+SLU_UNUSED static void bg_input_release(struct bg_input *b)
 {
     spark_conf_free(b->conf);
     free(b->args);
 }
 
 /* Prints the first differing paths of e and a (both may be NULL). */
-static void bg_diff(const json_t *e, const json_t *a, const char *path)
+SLU_UNUSED static void bg_diff(const json_t *e, const json_t *a, const char *path)
 {
     if (e && a && slu_json_equal(e, a))
         return;
@@ -151,7 +151,7 @@ static void bg_diff(const json_t *e, const json_t *a, const char *path)
 }
 
 /* Fails with the differing paths when expect and actual differ. */
-static void bg_assert_equal(const json_t *expect, const json_t *actual, const char *what)
+SLU_UNUSED static void bg_assert_equal(const json_t *expect, const json_t *actual, const char *what)
 {
     if (slu_json_equal(expect, actual))
         return;
@@ -175,7 +175,7 @@ SLU_UNUSED static json_t *bg_find(json_t *objects, const char *kind, const char 
 
 /* Checks spark.properties of the conf ConfigMap against expect, returns the parsed properties
  * (owned) and replaces the text by "<properties>". */
-static struct spark_conf *bg_check_properties(json_t *objects, const json_t *expect)
+SLU_UNUSED static struct spark_conf *bg_check_properties(json_t *objects, const json_t *expect)
 {
     json_t *cm = NULL;
     size_t i;
@@ -221,7 +221,7 @@ static struct spark_conf *bg_check_properties(json_t *objects, const json_t *exp
 }
 
 /* Podspec ConfigMaps: an object expectation is compared with the parsed text. */
-static void bg_normalise_podspec(json_t *objects, const json_t *expect_objects)
+SLU_UNUSED static void bg_normalise_podspec(json_t *objects, const json_t *expect_objects)
 {
     size_t i;
     json_t *o;
