@@ -326,6 +326,10 @@ static void test_round_trip_tricky(void **state)
     longs[2000] = '\n';
     json_object_set_new(v, "long", json_string(longs));
     json_object_set_new(v, longs, json_pack("{s:[i,{s:s}]}", "x", 1, "y", "z"));
+    longs[3000] = '#';
+    json_object_set_new(v, longs, json_pack("[s,[i]]", "a", 1)); /* a list under "? key" */
+    longs[3001] = '\t';
+    json_object_set_new(v, longs, json_pack("{}"));
     round_trip(v);
     char *y = dump(v);
     assert_non_null(strstr(y, "? "));
