@@ -207,7 +207,7 @@ static json_t *container_schema(void)
         json_pack("{s:s, s:[s], s:{s:{s:s, s:s}, s:{s:s}, s:{s:s}}}", "type", "object", "required",
                   "containerPort", "properties", "containerPort", "type", "integer", "format",
                   "int32", "name", "type", "string", "protocol", "type", "string");
-    json_t *mount = json_pack("{s:s, s:[s,s], s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:b}}}", "type",
+    json_t *mount = json_pack("{s:s, s:[s,s], s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}}", "type",
                               "object", "required", "name", "mountPath", "properties", "name",
                               "type", "string", "mountPath", "type", "string", "subPath", "type",
                               "string", "readOnly", "type", "boolean");

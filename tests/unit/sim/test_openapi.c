@@ -146,6 +146,37 @@ static size_t check_refs(const json_t *v, const json_t *schemas, const char *pre
     return n;
 }
 
+/* kubectl unmarshals "type" as a string or an array of strings: anything else makes it drop the
+ * whole document. Returns the number of schema types seen. */
+static size_t check_types(const json_t *v, const char *parent_key)
+{
+    size_t n = 0;
+    if (json_is_object(v)) {
+        const char *k;
+        const json_t *c;
+        json_object_foreach((json_t *)v, k, c)
+        {
+            bool is_props =
+                parent_key &&
+                (strcmp(parent_key, "properties") == 0 || strcmp(parent_key, "schemas") == 0 ||
+                 strcmp(parent_key, "definitions") == 0 || strcmp(parent_key, "paths") == 0);
+            if (strcmp(k, "type") == 0 && !is_props) {
+                if (!json_is_string(c))
+                    fail_msg("a \"type\" that is not a string under \"%s\"",
+                             parent_key ? parent_key : "");
+                n++;
+            } else {
+                n += check_types(c, k);
+            }
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        const json_t *c;
+        json_array_foreach(v, i, c) n += check_types(c, parent_key);
+    }
+    return n;
+}
+
 static void test_v3_root(void **state)
 {
     (void)state;
@@ -234,6 +265,7 @@ static void test_v3_core(void **state)
     assert_non_null(schema_for(schemas, "", "PodList", "v1"));
     assert_non_null(json_object_get(schemas, "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"));
     assert_true(check_refs(doc, schemas, "#/components/schemas/") > 10);
+    assert_true(check_types(doc, NULL) > 50);
     json_decref(doc);
 
     assert_null(sim__openapi_v3_gv_from(types, ntypes, "apps", "v1"));
@@ -287,6 +319,7 @@ static void test_v2(void **state)
     assert_non_null(patch);
     assert_string_equal(slu_json_str(patch, "consumes[1]"), "application/merge-patch+json");
     assert_true(check_refs(doc, defs, "#/definitions/") > 10);
+    assert_true(check_types(doc, NULL) > 100);
     json_decref(doc);
 }
 
@@ -303,6 +336,7 @@ static void test_store_backed(void **state)
     assert_true(supports_field_validation(core, "", "Pod", "v1", true));
     assert_true(supports_field_validation(core, "", "ConfigMap", "v1", true));
     check_refs(core, slu_json_path(core, "components.schemas"), "#/components/schemas/");
+    assert_true(check_types(core, NULL) > 100);
     json_decref(core);
     assert_null(sim_openapi_v3_gv(st, "nope.example.com", "v1"));
     json_t *v2 = sim_openapi_v2(st);
