@@ -673,7 +673,7 @@ static bool conf_file_excluded(const char *name)
 {
     static const char *const bad[] = {".gz", ".zip", ".jar", ".tar", ".template", NULL};
     for (const char *const *s = bad; *s; s++)
-        if (slu_str_has_suffix(name, *s) && strlen(name) > strlen(*s))
+        if (slu_str_has_suffix(name, *s))
             return true;
     return slu_str_has_prefix(name, "spark") &&
            (slu_str_has_suffix(name, "conf") || slu_str_has_suffix(name, "properties")) &&
