@@ -2303,12 +2303,12 @@ void sim_store_gc_run(struct sim_store *st)
             continue;
         struct slu_vec ou = {0};
         owner_uids(o, &ou);
-        bool alive = false;
+        bool alive = ou.len == 0;
         for (size_t j = 0; j < ou.len; j++)
             if (slu_map_has(&st->uids, ou.items[j]))
                 alive = true;
         slu_vec_release(&ou, NULL);
-        if (alive || ou.len == 0)
+        if (alive)
             continue;
         char *dns = slu_strdup(l->ns), *dname = slu_strdup(l->name);
         struct tstore *dt = l->ts;
