@@ -88,7 +88,7 @@ void kube_field_selector_free(struct kube_field_selector *sel);
 
 struct kube_token_bucket {
     pthread_mutex_t mu;
-    double rate;   /* tokens per second; <= 0 means unlimited */
+    double rate; /* tokens per second; <= 0 means unlimited */
     double burst;
     double tokens;
     int64_t last_ns;
@@ -140,22 +140,22 @@ struct kube_config {
     char *ca_pem;          /* CA bundle (PEM, in memory) or NULL for the system store */
     char *client_cert_pem; /* client certificate (PEM, in memory) */
     char *client_key_pem;
-    char *token;           /* bearer token */
-    char *token_file;      /* re-read when it changes (in-cluster rotation) */
-    char *username;        /* basic auth */
+    char *token;      /* bearer token */
+    char *token_file; /* re-read when it changes (in-cluster rotation) */
+    char *username;   /* basic auth */
     char *password;
     bool insecure_skip_tls_verify;
     char *tls_server_name;
-    char *namespace;       /* context namespace, or "default" */
+    char *namespace; /* context namespace, or "default" */
     char *context_name;
     /* exec credential plugin (client.authentication.k8s.io) */
     char *exec_command;
-    char **exec_args;      /* NULL-terminated */
-    char **exec_env;       /* NULL-terminated "NAME=value" */
+    char **exec_args; /* NULL-terminated */
+    char **exec_env;  /* NULL-terminated "NAME=value" */
     char *exec_api_version;
-    double qps;            /* client-side rate limit, default 50 */
-    double burst;          /* default 100 */
-    int64_t timeout_ms;    /* per request (not watches), default 30,000 */
+    double qps;         /* client-side rate limit, default 50 */
+    double burst;       /* default 100 */
+    int64_t timeout_ms; /* per request (not watches), default 30,000 */
 };
 
 /* Loads a kubeconfig: path if given, else every file of $KUBECONFIG (merged, first wins), else
@@ -182,9 +182,9 @@ struct kube_resource {
 };
 
 extern const struct kube_resource KUBE_RES_NAMESPACES, KUBE_RES_PODS, KUBE_RES_CONFIGMAPS,
-    KUBE_RES_SECRETS, KUBE_RES_SERVICES, KUBE_RES_SERVICEACCOUNTS, KUBE_RES_EVENTS,
-    KUBE_RES_NODES, KUBE_RES_PVCS, KUBE_RES_LEASES, KUBE_RES_CRDS, KUBE_RES_INGRESSES,
-    KUBE_RES_PDBS, KUBE_RES_PRIORITYCLASSES;
+    KUBE_RES_SECRETS, KUBE_RES_SERVICES, KUBE_RES_SERVICEACCOUNTS, KUBE_RES_EVENTS, KUBE_RES_NODES,
+    KUBE_RES_PVCS, KUBE_RES_LEASES, KUBE_RES_CRDS, KUBE_RES_INGRESSES, KUBE_RES_PDBS,
+    KUBE_RES_PRIORITYCLASSES;
 
 struct kube_client;
 
@@ -198,13 +198,13 @@ const char *kube_client_namespace(const struct kube_client *c);
 /* Every verb returns 0 or a negative code; on an API error err carries the Status (code,
  * http_status, reason, message, causes). *out (when non-NULL) is returned owned. ns is ignored for
  * cluster-scoped resources; NULL ns on list/watch means all namespaces. */
-int kube_get(struct kube_client *c, const struct kube_resource *r, const char *ns,
-             const char *name, json_t **out, struct slu_err *err);
+int kube_get(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
+             json_t **out, struct slu_err *err);
 
 struct kube_list_opts {
     const char *label_selector;
     const char *field_selector;
-    int64_t limit;                 /* 0: no limit */
+    int64_t limit; /* 0: no limit */
     const char *continue_token;
     const char *resource_version;
     const char *resource_version_match;
@@ -227,7 +227,7 @@ enum kube_patch_type {
     KUBE_PATCH_MERGE,     /* application/merge-patch+json */
     KUBE_PATCH_JSON,      /* application/json-patch+json */
     KUBE_PATCH_STRATEGIC, /* application/strategic-merge-patch+json */
-    KUBE_PATCH_APPLY,     /* application/apply-patch+yaml (server-side apply; needs field_manager) */
+    KUBE_PATCH_APPLY, /* application/apply-patch+yaml (server-side apply; needs field_manager) */
 };
 /* subresource may be NULL or "status". field_manager may be NULL (required for APPLY). */
 int kube_patch(struct kube_client *c, const struct kube_resource *r, const char *ns,
@@ -235,8 +235,8 @@ int kube_patch(struct kube_client *c, const struct kube_resource *r, const char 
                const json_t *patch, const char *field_manager, json_t **out, struct slu_err *err);
 
 struct kube_delete_opts {
-    const char *propagation_policy;     /* NULL, "Background", "Foreground", "Orphan" */
-    int64_t grace_period_seconds;       /* < 0: unset */
+    const char *propagation_policy; /* NULL, "Background", "Foreground", "Orphan" */
+    int64_t grace_period_seconds;   /* < 0: unset */
     const char *precondition_uid;
     const char *precondition_resource_version;
 };
@@ -255,8 +255,8 @@ char *kube_resource_path(const struct kube_resource *r, const char *ns, const ch
 /* A raw request (discovery, pod logs, bindings): path_query is "/api/v1/..?..". body may be NULL.
  * Non-2xx answers become errors (Status parsed when the body is one). resp may be NULL. */
 int kube_request(struct kube_client *c, const char *method, const char *path_query,
-                 const char *content_type, const char *body, size_t body_len,
-                 int *http_status, struct slu_buf *resp, struct slu_err *err);
+                 const char *content_type, const char *body, size_t body_len, int *http_status,
+                 struct slu_buf *resp, struct slu_err *err);
 /* Streams a response body to a callback (pod logs with follow=true). cb returns false to stop. */
 int kube_request_stream(struct kube_client *c, const char *path_query,
                         bool (*cb)(void *ud, const char *data, size_t n), void *ud,
@@ -269,7 +269,7 @@ struct kube_watch_opts {
     const char *field_selector;
     const char *resource_version; /* NULL or "0": start with ADDED for every current object */
     bool allow_bookmarks;
-    int timeout_seconds;          /* 0: server default */
+    int timeout_seconds; /* 0: server default */
 };
 
 /* Called for every event: type "ADDED|MODIFIED|DELETED|BOOKMARK|ERROR", object borrowed. Return
@@ -301,12 +301,12 @@ typedef void (*kube_index_fn)(const json_t *obj, struct slu_vec *out);
 
 struct kube_informer_opts {
     const struct kube_resource *resource;
-    const char *namespace;       /* NULL: all */
+    const char *namespace; /* NULL: all */
     const char *label_selector;
     const char *field_selector;
-    int64_t page_size;           /* list paging, default 500 */
-    int64_t resync_ms;           /* 0: no periodic resync (on_update(obj, obj) for all) */
-    kube_project_fn project;     /* NULL: keep whole objects */
+    int64_t page_size;       /* list paging, default 500 */
+    int64_t resync_ms;       /* 0: no periodic resync (on_update(obj, obj) for all) */
+    kube_project_fn project; /* NULL: keep whole objects */
     /* Store each object serialized instead of as a shared json_t: ~5x less memory (100k
      * projected pods in ~60 MB instead of ~300 MB) for a parse on every get/list/handler call,
      * which then return private (still immutable-by-contract) objects instead of shared ones. */
@@ -343,10 +343,10 @@ void kube_informer_free(struct kube_informer *inf);
 struct kube_leader_opts {
     const char *lease_namespace;
     const char *lease_name;
-    const char *identity;          /* unique per process */
-    int64_t lease_duration_ms;     /* 15,000 */
-    int64_t renew_deadline_ms;     /* 10,000 */
-    int64_t retry_period_ms;       /* 2,000 */
+    const char *identity;      /* unique per process */
+    int64_t lease_duration_ms; /* 15,000 */
+    int64_t renew_deadline_ms; /* 10,000 */
+    int64_t retry_period_ms;   /* 2,000 */
     /* Called on the elector's thread. on_stopped is called when leadership is lost, before the
      * lease could expire for others: the caller must stop its work loops in it. */
     void (*on_started)(void *ud);

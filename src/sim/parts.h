@@ -25,8 +25,7 @@
  * warnings (may be NULL); "Ignore" (or NULL) -> pruned silently. Violations: SLU_EINVAL with one
  * cause per violation (field path "spec.driver.cores", message as the real server words it). */
 int sim_schema_apply(const json_t *schema, json_t *obj, bool apply_defaults,
-                     const char *field_validation, struct slu_buf *warnings,
-                     struct slu_err *err);
+                     const char *field_validation, struct slu_buf *warnings, struct slu_err *err);
 /* Checks that a CRD schema is structural enough to serve; SLU_EINVAL with causes if not. */
 int sim_schema_check(const json_t *schema, struct slu_err *err);
 
@@ -61,11 +60,13 @@ json_t *sim_table(const struct sim_rtype *rt, const json_t *obj_or_list,
  * ".metadata.labels['a.b/c']") against obj: a borrowed value or NULL. */
 const json_t *sim_jsonpath(const json_t *obj, const char *path);
 
-/* ---------------------------------------------------------------- nodes.c, scheduler.c, kubelet.c */
+/* ---------------------------------------------------------------- nodes.c, scheduler.c, kubelet.c
+ */
 
 struct sim_cluster_opts {
-    const char *nodes_spec;  /* e.g. "3x8c32Gi" or "20x32c128Gi:pool=a:taint=k=v:NoSchedule;2x4c16Gi" */
-    double time_scale;       /* > 0; 1 = real time */
+    const char
+        *nodes_spec;   /* e.g. "3x8c32Gi" or "20x32c128Gi:pool=a:taint=k=v:NoSchedule;2x4c16Gi" */
+    double time_scale; /* > 0; 1 = real time */
     int64_t start_delay_ms_min; /* kubelet start-up delay (model time), default 500..1500 */
     int64_t start_delay_ms_max;
 };
@@ -78,11 +79,11 @@ void sim_cluster_stop(struct sim_cluster *c);
  * terminated and everything was read. SLU_ENOTFOUND for an unknown pod/container.
  * container NULL: the pod's only/first container. previous: the previous instance. */
 int sim_cluster_read_log(struct sim_cluster *c, const char *ns, const char *pod,
-                         const char *container, bool previous, size_t offset,
-                         struct slu_buf *out, bool *ended, struct slu_err *err);
+                         const char *container, bool previous, size_t offset, struct slu_buf *out,
+                         bool *ended, struct slu_err *err);
 /* Appends a line to a container log (used by the models, e.g. the Spark driver). */
-void sim_cluster_log(struct sim_cluster *c, const char *ns, const char *pod,
-                     const char *container, const char *fmt, ...) SLU_PRINTF(5, 6);
+void sim_cluster_log(struct sim_cluster *c, const char *ns, const char *pod, const char *container,
+                     const char *fmt, ...) SLU_PRINTF(5, 6);
 /* Parses a nodes spec into node objects (returned owned array), for tests. */
 int sim_nodes_parse(const char *spec, json_t **nodes, struct slu_err *err);
 
@@ -207,8 +208,8 @@ void sim_cluster__log_drop_pod(struct sim_cluster *c, const char *ns, const char
 struct sim_kubelet;
 int sim_kubelet_start(struct sim_cluster *c, struct sim_kubelet **out, struct slu_err *err);
 void sim_kubelet_stop(struct sim_kubelet *k);
-void sim_kubelet__post_exit(struct sim_kubelet *k, const char *ns, const char *pod,
-                            const char *uid, int exit_code);
+void sim_kubelet__post_exit(struct sim_kubelet *k, const char *ns, const char *pod, const char *uid,
+                            int exit_code);
 void sim_kubelet__post_after(struct sim_kubelet *k, int64_t model_ms,
                              void (*fn)(struct sim_cluster *c, void *arg), void *arg);
 /* Model lookup for a pod (cluster.c): NULL when none matches its spark-role label. */
@@ -229,8 +230,8 @@ void sim_faults_free(struct sim_faults *f);
 bool sim_faults_pick_error(struct sim_faults *f, const char *verb, int *http_status,
                            int *retry_after);
 int64_t sim_faults_latency_ms(struct sim_faults *f);
-int64_t sim_faults_watch_cut_ms(struct sim_faults *f);  /* 0: never */
-size_t sim_faults_event_window(struct sim_faults *f);   /* 0: default */
-int64_t sim_faults_restart_ms(struct sim_faults *f);    /* 0: never */
+int64_t sim_faults_watch_cut_ms(struct sim_faults *f); /* 0: never */
+size_t sim_faults_event_window(struct sim_faults *f);  /* 0: default */
+int64_t sim_faults_restart_ms(struct sim_faults *f);   /* 0: never */
 
 #endif

@@ -70,8 +70,8 @@ int spark_conf_get_time(const struct spark_conf *c, const char *key, const char 
  * \uXXXX, other "\c" -> c; leading whitespace skipped. Entries are set into out (a later
  * duplicate replaces an earlier one). Keys and values are kept exactly (no trimming, no filter).
  * origin names the input in error messages ("<origin>:<line>: Malformed \uxxxx encoding."). */
-int spark_properties_parse(const char *text, size_t len, const char *origin,
-                           struct spark_conf *out, struct slu_err *err);
+int spark_properties_parse(const char *text, size_t len, const char *origin, struct spark_conf *out,
+                           struct slu_err *err);
 /* Utils.getPropertiesFromFile + SparkSubmitArguments.loadPropertiesFromFile: reads path (cap 4
  * MiB; "Properties file <path> does not exist" / "is not a normal file"), parses it, trims each
  * value except CR/LF (Utils.trimExceptCRLF) and, when spark_only, keeps only keys starting with
@@ -87,8 +87,8 @@ char *spark_conf_default_properties_path(const char *spark_conf_dir, const char 
  * spark-defaults.conf (see above) not already set; finally drop non-"spark." keys. *out is
  * returned owned. */
 int spark_conf_resolve(const struct spark_conf *cmdline, const char *properties_file,
-                       bool load_spark_defaults, const char *spark_conf_dir,
-                       const char *spark_home, struct spark_conf **out, struct slu_err *err);
+                       bool load_spark_defaults, const char *spark_conf_dir, const char *spark_home,
+                       struct spark_conf **out, struct slu_err *err);
 
 /* java.util.Properties.saveConvert: appends s escaped to out. is_key escapes every space (values
  * only a leading one); '\\' '=' ':' '#' '!' get a backslash; TAB LF CR FF become \t \n \r \f.
@@ -129,23 +129,23 @@ int spark_time_parse_into(const char *s, const char *default_unit, const char *u
 
 /* What spark-submit would be given for one SparkApplication submission. */
 struct spark_submission {
-    struct spark_conf *conf;   /* effective conf, in the order the operator passes --conf */
-    char *main_class;          /* or NULL */
+    struct spark_conf *conf; /* effective conf, in the order the operator passes --conf */
+    char *main_class;        /* or NULL */
     char *primary_resource;
-    char **args;               /* NULL-terminated */
+    char **args; /* NULL-terminated */
     size_t nargs;
-    char *app_type;            /* "Java", "Scala", "Python", "R" */
-    char *spark_version;       /* spec.sparkVersion, e.g. "4.0.4" */
+    char *app_type;      /* "Java", "Scala", "Python", "R" */
+    char *spark_version; /* spec.sparkVersion, e.g. "4.0.4" */
     char *namespace;
     char *app_name;
-    char *proxy_user;          /* or NULL */
+    char *proxy_user; /* or NULL */
     char *driver_pod_name;
     /* The pod fields the Kubeflow webhook patches into pods (spec.driver / spec.executor as JSON,
      * without `template`, plus the app-level `volumes`, `sparkConfigMap`, `hadoopConfigMap`,
      * `batchScheduler`): the builder applies them directly. */
     json_t *driver_extras;
     json_t *executor_extras;
-    json_t *driver_template;   /* spec.driver.template (a PodTemplateSpec) or NULL */
+    json_t *driver_template; /* spec.driver.template (a PodTemplateSpec) or NULL */
     json_t *executor_template;
 };
 void spark_submission_free(struct spark_submission *s);
@@ -170,8 +170,8 @@ int spark_app_to_submission(const json_t *app, const char *submission_id,
  * spec.sparkConf. name NULL: spark.app.name. ns NULL: spark.kubernetes.namespace or "default". */
 int spark_app_from_conf(const struct spark_conf *conf, const char *main_class,
                         const char *primary_resource, char *const *args, size_t nargs,
-                        const char *ns, const char *name, const char *spark_version,
-                        json_t **out, struct slu_err *err);
+                        const char *ns, const char *name, const char *spark_version, json_t **out,
+                        struct slu_err *err);
 
 /* ================================================================ build (build*.c, policy.c;
  * owner: sparkbuild). The Kubernetes objects `spark-submit --deploy-mode cluster` creates, built
@@ -204,12 +204,12 @@ int spark_policy_apply(const struct spark_policy *p, struct spark_conf *conf,
 
 /* Memory of one Spark pod (spec 4), all MiB. */
 struct spark_memory {
-    int64_t heap;      /* spark.{driver,executor}.memory */
-    int64_t overhead;  /* configured or max((int)(factor*heap), min) */
-    int64_t offheap;   /* executors: spark.memory.offHeap.size when enabled */
-    int64_t pyspark;   /* executors: spark.executor.pyspark.memory for Python apps */
-    int64_t total;     /* what the pod requests and limits ("<total>Mi") */
-    double factor;     /* the overhead factor used */
+    int64_t heap;          /* spark.{driver,executor}.memory */
+    int64_t overhead;      /* configured or max((int)(factor*heap), min) */
+    int64_t offheap;       /* executors: spark.memory.offHeap.size when enabled */
+    int64_t pyspark;       /* executors: spark.executor.pyspark.memory for Python apps */
+    int64_t total;         /* what the pod requests and limits ("<total>Mi") */
+    double factor;         /* the overhead factor used */
     double default_factor; /* driver: written as spark.kubernetes.memoryOverheadFactor */
 };
 /* Driver arithmetic (BasicDriverFeatureStep). spark_version: "3.5[.x]" or "4.0[.x]" (any 3.x
@@ -244,17 +244,17 @@ struct spark_build_input {
     const char *primary_resource;  /* NULL or "spark-internal": none */
     const char *const *app_args;
     size_t nargs;
-    const char *proxy_user;        /* --proxy-user, or NULL */
-    const char *namespace;         /* NULL: spark.kubernetes.namespace, else "default" */
-    const char *app_id;            /* spark.app.id; NULL: "spark-" + 32 random hex */
-    const char *unique_id;         /* resource name prefix id; NULL: spark_unique_id(random) */
-    const char *conf_map_id;       /* id in spark-drv-<id>-conf-map; NULL: unique_id */
-    const char *service_id;        /* id in the spark-<id>-driver-svc fallback; NULL: unique_id */
-    const char *local_dir_uuid;    /* /var/data/spark-<uuid>; NULL: random UUID */
-    int64_t now_ms;                /* spark.app.submitTime, ids, properties date; 0: now */
+    const char *proxy_user;     /* --proxy-user, or NULL */
+    const char *namespace;      /* NULL: spark.kubernetes.namespace, else "default" */
+    const char *app_id;         /* spark.app.id; NULL: "spark-" + 32 random hex */
+    const char *unique_id;      /* resource name prefix id; NULL: spark_unique_id(random) */
+    const char *conf_map_id;    /* id in spark-drv-<id>-conf-map; NULL: unique_id */
+    const char *service_id;     /* id in the spark-<id>-driver-svc fallback; NULL: unique_id */
+    const char *local_dir_uuid; /* /var/data/spark-<uuid>; NULL: random UUID */
+    int64_t now_ms;             /* spark.app.submitTime, ids, properties date; 0: now */
     /* The submitting process's environment (see spark_build_input_from_env). */
-    const char *spark_user;        /* SPARK_USER; NULL: "root" */
-    const char *env_local_dirs;    /* $SPARK_LOCAL_DIRS or NULL */
+    const char *spark_user;                /* SPARK_USER; NULL: "root" */
+    const char *env_local_dirs;            /* $SPARK_LOCAL_DIRS or NULL */
     const char *env_pyspark_python;        /* $PYSPARK_PYTHON or NULL */
     const char *env_pyspark_driver_python; /* $PYSPARK_DRIVER_PYTHON or NULL */
     /* Files of the submitter's conf dir: a JSON object file name -> text (eligibility rules of
@@ -343,7 +343,8 @@ int spark_build_executor_configmap(const struct spark_conf *conf, const json_t *
                                    const json_t *driver_conf_cm, int64_t now_ms, json_t **cm,
                                    struct slu_err *err);
 
-/* ================================================================ submit (submit_args.c; owner: sparkconf)
+/* ================================================================ submit (submit_args.c; owner:
+ * sparkconf)
  *
  * The spark-submit command line, parsed as bin/spark-submit does (launcher
  * SparkSubmitOptionParser + SparkSubmitArguments), plus Sluice's own options in the same pass.
@@ -358,7 +359,6 @@ enum spark_submit_action {
     SPARK_SUBMIT_HELP,        /* --help / -h: print usage, exit 0 */
     SPARK_SUBMIT_USAGE_ERROR, /* --usage-error: print usage, exit 1 */
 };
-
 
 /* One parsed command line. Every string is owned by the struct (NULL when the option was not
  * given); values are kept verbatim (no URI resolution: the builder does that). */
@@ -404,24 +404,24 @@ struct spark_submit {
     char **app_args;                 /* everything after the primary resource, verbatim */
     size_t napp_args;
     /* Sluice options (not spark-submit's; accepted anywhere before the primary resource) */
-    bool native;                     /* --native: build the driver objects in-process */
-    bool dry_run;                    /* --dry-run[=MODE]: print, do not create */
-    char *dry_run_mode;              /*   MODE from --dry-run=MODE, else NULL */
-    char *output;                    /* -o / --output FORMAT (yaml, json, name, ...) */
-    char *unique_id;                 /* --unique-id ID: fixed KubernetesUtils.uniqueID */
-    char *app_id;                    /* --app-id ID: fixed spark.app.id ("spark-<32 hex>") */
-    char *spark_version;             /* --spark-version V ("3.5", "4.0") */
-    bool wait;                       /* --wait: wait for the driver to finish */
-    char *kubeconfig;                /* --kubeconfig PATH */
-    char *context;                   /* --context NAME */
-    char *namespace_;                /* -n / --namespace NS  spark.kubernetes.namespace */
+    bool native;         /* --native: build the driver objects in-process */
+    bool dry_run;        /* --dry-run[=MODE]: print, do not create */
+    char *dry_run_mode;  /*   MODE from --dry-run=MODE, else NULL */
+    char *output;        /* -o / --output FORMAT (yaml, json, name, ...) */
+    char *unique_id;     /* --unique-id ID: fixed KubernetesUtils.uniqueID */
+    char *app_id;        /* --app-id ID: fixed spark.app.id ("spark-<32 hex>") */
+    char *spark_version; /* --spark-version V ("3.5", "4.0") */
+    bool wait;           /* --wait: wait for the driver to finish */
+    char *kubeconfig;    /* --kubeconfig PATH */
+    char *context;       /* --context NAME */
+    char *namespace_;    /* -n / --namespace NS  spark.kubernetes.namespace */
 };
 
 /* One option of the table (for help output and tests). conf_key is the Spark property it sets on
  * Kubernetes, or NULL. */
 struct spark_submit_option {
-    const char *name;     /* "--driver-memory" */
-    const char *alias;    /* "-c", "-h", "-v", "-o", "-n" or NULL */
+    const char *name;  /* "--driver-memory" */
+    const char *alias; /* "-c", "-h", "-v", "-o", "-n" or NULL */
     bool takes_value;
     bool sluice;          /* a Sluice option, not spark-submit's */
     const char *conf_key; /* "spark.driver.memory" or NULL */
@@ -486,8 +486,7 @@ struct spark_submission_id {
     char *pod;        /* name, or the prefix without '*' when glob */
     bool glob;
 };
-int spark_submission_id_parse(const char *id, struct spark_submission_id *out,
-                              struct slu_err *err);
+int spark_submission_id_parse(const char *id, struct spark_submission_id *out, struct slu_err *err);
 void spark_submission_id_release(struct spark_submission_id *id);
 /* Pod name matches the id (exact, or prefix when glob). */
 bool spark_submission_id_matches(const struct spark_submission_id *id, const char *pod);
@@ -495,7 +494,8 @@ bool spark_submission_id_matches(const struct spark_submission_id *id, const cha
 /* App type of a primary resource (SparkSubmit.isPython / isR): JAVA, PYTHON or R. */
 enum spark_app_type spark_app_type_of(const char *primary_resource);
 
-/* ================================================================ layers (layers.c; owner: sparkconf)
+/* ================================================================ layers (layers.c; owner:
+ * sparkconf)
  *
  * The platform service's precedence of Spark conf sources, lowest first. Each layer is a
  * spark_conf; the effective conf is every layer merged in order, a higher layer's value winning. */
