@@ -473,6 +473,12 @@ static void dispatch(struct sim_req *r, struct sim_resp *resp)
         return;
     }
     if (!strcmp(path, "/openapi/v2")) {
+        /* kubectl asks for protobuf only; we speak JSON: say so instead of sending JSON */
+        if (r->accept && !strstr(r->accept, "json") && !strstr(r->accept, "*/*")) {
+            sim_resp_status(resp, 406, "NotAcceptable",
+                            "only application/json is served for /openapi/v2");
+            return;
+        }
         json_t *doc = sim_openapi_v2(sim->st);
         if (!doc)
             not_found(resp);

@@ -107,6 +107,17 @@ static int parse_body(struct sim_req *r, bool strict, json_t **out, struct slu_e
         *out = doc;
         return 0;
     }
+    if (slu_str_has_prefix(ct, "application/vnd.kubernetes.protobuf")) {
+        int rc = sim_proto_decode(r->body, r->body_len, out, e);
+        if (rc == SLU_EUNSUPPORTED) {
+            e->http_status = 415;
+            slu_err_set_reason(e, "UnsupportedMediaType");
+        } else if (rc) {
+            e->http_status = 400;
+            slu_err_set_reason(e, "BadRequest");
+        }
+        return rc;
+    }
     if (!strstr(ct, "json")) {
         slu_err_set(e, SLU_EUNSUPPORTED,
                     "the body of the request was in an unknown format - accepted media types "

@@ -55,6 +55,14 @@ void sim_rtype_api_version(const struct sim_rtype *rt, char *buf, size_t n);
  * changed in place or replaced. SLU_EINVAL for a malformed patch (err says where). */
 int sim_smp_apply(json_t **target, const json_t *patch, struct slu_err *err);
 
+/* ---------------------------------------------------------------- proto.c */
+
+/* Decodes a Kubernetes protobuf body ("k8s\0" + runtime.Unknown) of the kinds kubectl's typed
+ * clients create (Namespace, ConfigMap, Secret, ServiceAccount, Service, PriorityClass) into
+ * the JSON object (returned owned). SLU_EUNSUPPORTED for other kinds, SLU_EBADREQUEST when
+ * malformed. */
+int sim_proto_decode(const char *body, size_t len, json_t **out, struct slu_err *err);
+
 /* ---------------------------------------------------------------- tls.c */
 
 /* Generates a self-signed CA and a server certificate for 127.0.0.1/localhost signed by it
