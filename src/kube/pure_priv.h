@@ -13,4 +13,7 @@
 int kube__label_key_errors(const char *key, struct slu_buf *out);
 int kube__label_value_errors(const char *value, struct slu_buf *out);
 
+/* workqueue.c: the per-item exponential backoff, base * 2^failures capped at max (ns). */
+int64_t kube__rate_limit_delay_ns(int64_t base_ns, int64_t max_ns, int failures);
+
 #endif
