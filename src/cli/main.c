@@ -9,6 +9,7 @@
 static const struct cli_command commands[] = {
     {"sim", "serve a simulated Kubernetes cluster (API server, nodes, scheduler, kubelet)",
      cmd_sim},
+    {"submit", "submit a Spark application (spark-submit's command line)", cmd_submit},
     {"version", "print the version", cmd_version},
 };
 
