@@ -65,6 +65,7 @@ static void test_label_parse_good(void **state)
         {"in in (in)", "in in (in)"},
         {"x in(a)", "x in (a)"},
         {"x=a,x!=b", "x=a,x!=b"},
+        {"x in (b,a,a), !y", "x in (a,b),!y"},
         {"x!=b,x=a", "x!=b,x=a"},
         {"app.kubernetes.io/name=spark, !spark-role", "app.kubernetes.io/name=spark,!spark-role"},
     };
