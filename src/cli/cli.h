@@ -10,6 +10,7 @@ struct cli_command {
     int (*fn)(int argc, char **argv); /* argv[0] is the command name */
 };
 
+int cmd_operator(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
@@ -87,6 +88,8 @@ void cli_table_init(struct cli_table *t, size_t ncols, const char *const *header
 /* Appends a row of t->ncols cells (NULL cells print as "<none>"). */
 void cli_table_add(struct cli_table *t, const char *const *row);
 void cli_table_print(const struct cli_table *t, FILE *f);
+/* As cli_table_print with every line indented by indent spaces. */
+void cli_table_print_indent(const struct cli_table *t, FILE *f, int indent);
 void cli_table_release(struct cli_table *t);
 
 /* kubectl's HumanDuration ("45s", "3m20s", "5h", "12d") of seconds into buf (>= 32 bytes). */
@@ -105,5 +108,18 @@ void cli_app_executors(const json_t *app, int *running, int *total);
  * all) and follow as given. */
 char *cli_log_path(const char *ns, const char *pod, const char *container, int64_t tail,
                    bool follow);
+
+/* Names of the objects of one application: the SparkApplication (app, may be NULL), its driver
+ * pod (driver_pod, may be NULL: taken from app), and every pod labelled with its
+ * spark-app-selector (from app's status or the driver pod) or sparkoperator.k8s.io/app-name.
+ * Pushed as owned strings onto names (duplicates skipped). Errors listing pods are ignored. */
+void cli_app_related_names(struct kube_client *cl, const char *ns, const json_t *app,
+                           const char *driver_pod, struct slu_vec *names);
+/* Events in ns whose involvedObject.name is one of names, oldest first (by lastTimestamp, else
+ * eventTime, firstTimestamp, creationTimestamp). *out (a JSON array) returned owned. */
+int cli_events_for(struct kube_client *cl, const char *ns, const struct slu_vec *names,
+                   json_t **out, struct slu_err *err);
+/* The time an event was last seen (unix seconds), 0 when unknown. */
+int64_t cli_event_time(const json_t *ev);
 
 #endif

@@ -7,9 +7,16 @@
 #include "cli/cli.h"
 
 static const struct cli_command commands[] = {
+    {"operator", "run the SparkApplication controller against a cluster", cmd_operator},
     {"sim", "serve a simulated Kubernetes cluster (API server, nodes, scheduler, kubelet)",
      cmd_sim},
     {"submit", "submit a Spark application (spark-submit's command line)", cmd_submit},
+    {"apply", "create or update objects from a YAML/JSON file (any kind)", cmd_apply},
+    {"get", "list SparkApplications or ScheduledSparkApplications", cmd_get},
+    {"describe", "show one SparkApplication in detail", cmd_describe},
+    {"logs", "print the driver (or an executor) log of an application", cmd_logs},
+    {"delete", "delete SparkApplications or ScheduledSparkApplications", cmd_delete},
+    {"events", "list the events of an application and its pods", cmd_events},
     {"version", "print the version", cmd_version},
 };
 

@@ -1,0 +1,580 @@
+/*
+ * controller.c - the SparkApplication controller's machinery: informers, handlers, the work queue,
+ * worker threads and the event recorder.
+ *
+ * One informer pair per watched namespace (or one for all): SparkApplications (whole objects,
+ * stored compact) and pods labelled launched-by-spark-operator=true (projected to the fields the
+ * reconciler reads, indexed by "ns/app-name"). Handlers run on the informer threads and only
+ * (1) enqueue the application's key and (2) note state transitions for the metrics, exactly as the
+ * reference updates its metrics in watch handlers. Workers pop keys (a key is never processed by
+ * two workers at once), reconcile, and requeue: rate-limited on error, after the asked delay for
+ * timed re-checks (retry intervals, grace periods, TTL). Events go through a bounded queue to one
+ * recorder thread, so a reconcile never waits on an Event POST; when the queue is full events are
+ * dropped (counted), as client-go's broadcaster does.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "operator/op_int.h"
+
+#define EVENT_QUEUE_CAP 20000
+
+/* ---------------------------------------------------------------- projections */
+
+static const char *const pod_labels_kept[] = {
+    SPARK_LABEL_APP_NAME, SPARK_LABEL_SUBMISSION_ID,   SPARK_LABEL_LAUNCHED_BY,
+    OP_LABEL_SPARK_ROLE,  OP_LABEL_SPARK_APP_SELECTOR, OP_LABEL_SPARK_EXEC_ID,
+};
+
+/* Keeps what the reconciler reads of a pod: identity, our labels, deletionTimestamp, phase, and
+ * the driver container's state. */
+static json_t *project_pod(const json_t *pod)
+{
+    json_t *out = json_object();
+    json_t *md = json_object();
+    static const char *const mkeys[] = {"name", "namespace", "uid", "resourceVersion",
+                                        "deletionTimestamp"};
+    const json_t *smd = json_object_get(pod, "metadata");
+    for (size_t i = 0; i < SLU_ARRAY_LEN(mkeys); i++) {
+        json_t *v = json_object_get(smd, mkeys[i]);
+        if (v)
+            json_object_set(md, mkeys[i], v);
+    }
+    json_t *labels = json_object();
+    const json_t *sl = json_object_get(smd, "labels");
+    for (size_t i = 0; i < SLU_ARRAY_LEN(pod_labels_kept); i++) {
+        json_t *v = json_object_get(sl, pod_labels_kept[i]);
+        if (v)
+            json_object_set(labels, pod_labels_kept[i], v);
+    }
+    json_object_set_new(md, "labels", labels);
+    json_object_set_new(out, "metadata", md);
+    json_t *st = json_object();
+    json_t *phase = slu_json_path(pod, "status.phase");
+    if (phase)
+        json_object_set(st, "phase", phase);
+    if (slu_streq(json_string_value(json_object_get(sl, OP_LABEL_SPARK_ROLE)), "driver")) {
+        json_t *cs = json_array();
+        size_t i;
+        const json_t *c;
+        json_array_foreach(slu_json_path(pod, "status.containerStatuses"), i, c)
+        {
+            if (!slu_streq(slu_json_str(c, "name"), OP_DRIVER_CONTAINER) &&
+                json_array_size(slu_json_path(pod, "status.containerStatuses")) != 1)
+                continue;
+            json_t *o = json_object();
+            json_object_set(o, "name", json_object_get(c, "name"));
+            json_t *term = slu_json_path(c, "state.terminated");
+            if (json_is_object(term)) {
+                json_t *t = json_object();
+                static const char *const tk[] = {"exitCode", "reason", "message"};
+                for (size_t k = 0; k < SLU_ARRAY_LEN(tk); k++) {
+                    json_t *v = json_object_get(term, tk[k]);
+                    if (v)
+                        json_object_set(t, tk[k], v);
+                }
+                json_object_set_new(o, "state", json_pack("{s:o}", "terminated", t));
+            }
+            json_array_append_new(cs, o);
+        }
+        json_object_set_new(st, "containerStatuses", cs);
+    }
+    json_object_set_new(out, "status", st);
+    return out;
+}
+
+static void index_pod_app(const json_t *pod, struct slu_vec *out)
+{
+    const char *app = op__label(pod, SPARK_LABEL_APP_NAME);
+    const char *ns = kube_object_namespace(pod);
+    if (app && ns)
+        slu_vec_push(out, slu_asprintf("%s/%s", ns, app));
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+static void enqueue_app_of_pod(struct op_controller *ctl, const json_t *pod)
+{
+    const char *app = op__label(pod, SPARK_LABEL_APP_NAME);
+    const char *ns = kube_object_namespace(pod);
+    if (!app || !ns)
+        return;
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s", ns, app);
+    kube_workqueue_add(ctl->q, key);
+}
+
+/* Executor phase accounting for spark_executor_* metrics. */
+static void observe_executor(struct op_controller *ctl, const json_t *pod, bool gone)
+{
+    if (!slu_streq(op__label(pod, OP_LABEL_SPARK_ROLE), "executor"))
+        return;
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s", kube_object_namespace(pod), kube_object_name(pod));
+    const char *st = op_executor_state_of(pod);
+    intptr_t code = gone ? 0 : (intptr_t)st[0]; /* P R C F U */
+    pthread_mutex_lock(&ctl->obs_mu);
+    intptr_t old = (intptr_t)slu_map_get(&ctl->obs_exec, key);
+    if (old != code) {
+        pthread_mutex_lock(&ctl->m.mu);
+        if (old == 'R')
+            ctl->m.running_executors--;
+        if (code == 'R')
+            ctl->m.running_executors++;
+        if (code == 'C')
+            ctl->m.executor_success++;
+        if (code == 'F')
+            ctl->m.executor_failure++;
+        pthread_mutex_unlock(&ctl->m.mu);
+        if (code == 0 || code == 'C' || code == 'F')
+            slu_map_del(&ctl->obs_exec, key);
+        else
+            slu_map_put(&ctl->obs_exec, key, (void *)code);
+    }
+    pthread_mutex_unlock(&ctl->obs_mu);
+}
+
+static void on_pod_add(void *ud, const json_t *obj)
+{
+    struct op_controller *ctl = ud;
+    observe_executor(ctl, obj, false);
+    enqueue_app_of_pod(ctl, obj);
+}
+
+static bool pod_changed(const json_t *a, const json_t *b)
+{
+    if (!slu_streq(slu_json_str(a, "status.phase"), slu_json_str(b, "status.phase")))
+        return true;
+    if (!slu_streq(slu_json_str(a, "metadata.deletionTimestamp"),
+                   slu_json_str(b, "metadata.deletionTimestamp")))
+        return true;
+    if (!slu_json_equal(slu_json_path(a, "status.containerStatuses"),
+                        slu_json_path(b, "status.containerStatuses")))
+        return true;
+    return !slu_json_equal(slu_json_path(a, "metadata.labels"),
+                           slu_json_path(b, "metadata.labels"));
+}
+
+static void on_pod_update(void *ud, const json_t *old_obj, const json_t *new_obj)
+{
+    struct op_controller *ctl = ud;
+    observe_executor(ctl, new_obj, false);
+    if (old_obj == new_obj || pod_changed(old_obj, new_obj))
+        enqueue_app_of_pod(ctl, new_obj);
+}
+
+static void on_pod_delete(void *ud, const json_t *obj)
+{
+    struct op_controller *ctl = ud;
+    observe_executor(ctl, obj, true);
+    enqueue_app_of_pod(ctl, obj);
+}
+
+/* State-transition metrics (spec §4.1), from what the informer observes. */
+static void observe_app(struct op_controller *ctl, const json_t *app, bool gone)
+{
+    char *key = kube_object_key(app);
+    enum op_state st = op_app_state(app);
+    intptr_t code = gone ? 0 : (intptr_t)st + 1;
+    pthread_mutex_lock(&ctl->obs_mu);
+    intptr_t old = (intptr_t)slu_map_get(&ctl->obs, key);
+    bool known = slu_map_has(&ctl->obs, key);
+    if (old != code) {
+        if (gone)
+            slu_map_del(&ctl->obs, key);
+        else
+            slu_map_put(&ctl->obs, key, (void *)code);
+    }
+    pthread_mutex_unlock(&ctl->obs_mu);
+    if (old == code)
+        return;
+    enum op_state ost = old ? (enum op_state)(old - 1) : OP_ST_NEW;
+    struct op_metrics *m = &ctl->m;
+    pthread_mutex_lock(&m->mu);
+    if (known && ost == OP_ST_RUNNING)
+        m->running_apps--;
+    if (!gone) {
+        if (st == OP_ST_RUNNING)
+            m->running_apps++;
+        if (!known && st == OP_ST_NEW)
+            m->app_count++;
+        if (known) {
+            double exec_s = 0;
+            int64_t t0 = op__time_ms(app, "status.lastSubmissionAttemptTime");
+            int64_t t1 = op__time_ms(app, "status.terminationTime");
+            if (t0 && t1 >= t0)
+                exec_s = (double)(t1 - t0) / 1000.0;
+            switch (st) {
+            case OP_ST_SUBMITTED:
+                if (ost != OP_ST_SUBMITTED) {
+                    m->submit_count++;
+                    if (slu_json_int(app, "status.submissionAttempts", 0) == 1) {
+                        int64_t c0 = op__time_ms(app, "metadata.creationTimestamp");
+                        double lat = c0 ? (double)(slu_now_real_ns() / 1000000 - c0) / 1000.0 : 0;
+                        op__hist_observe(&m->submit_latency, lat);
+                    }
+                }
+                break;
+            case OP_ST_RUNNING:
+                if (slu_json_int(app, "status.executionAttempts", 0) == 1) {
+                    int64_t c0 = op__time_ms(app, "metadata.creationTimestamp");
+                    double lat = c0 ? (double)(slu_now_real_ns() / 1000000 - c0) / 1000.0 : 0;
+                    op__hist_observe(&m->start_latency, lat);
+                }
+                break;
+            case OP_ST_SUBMISSION_FAILED:
+                m->failed_submission_count++;
+                break;
+            case OP_ST_COMPLETED:
+                m->success_count++;
+                m->success_time_sum += exec_s;
+                m->success_time_n++;
+                break;
+            case OP_ST_FAILED:
+                m->failure_count++;
+                m->failure_time_sum += exec_s;
+                m->failure_time_n++;
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&m->mu);
+    free(key);
+}
+
+static void on_app_add(void *ud, const json_t *obj)
+{
+    struct op_controller *ctl = ud;
+    observe_app(ctl, obj, false);
+    char *key = kube_object_key(obj);
+    kube_workqueue_add(ctl->q, key);
+    free(key);
+}
+
+static void on_app_update(void *ud, const json_t *old_obj, const json_t *new_obj)
+{
+    (void)old_obj;
+    on_app_add(ud, new_obj);
+}
+
+static void on_app_delete(void *ud, const json_t *obj)
+{
+    struct op_controller *ctl = ud;
+    observe_app(ctl, obj, true);
+    char *key = kube_object_key(obj);
+    kube_workqueue_forget(ctl->q, key);
+    free(key);
+}
+
+/* ---------------------------------------------------------------- events */
+
+void op__event(struct op_controller *ctl, const json_t *app, const char *type, const char *reason,
+               const char *fmt, ...)
+{
+    if (slu_bqueue_len(&ctl->events) >= EVENT_QUEUE_CAP) {
+        pthread_mutex_lock(&ctl->m.mu);
+        ctl->m.events_dropped++;
+        pthread_mutex_unlock(&ctl->m.mu);
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = slu_vasprintf(fmt, ap);
+    va_end(ap);
+    const char *name = kube_object_name(app), *ns = kube_object_namespace(app);
+    char ts[40];
+    slu_time_format_rfc3339(slu_now_unix(), ts, sizeof ts);
+    char *ename = slu_asprintf("%s.%016llx", name, (unsigned long long)slu_random_u64());
+    json_t *ev = json_pack(
+        "{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s?, s:s?}, s:s, s:s, s:s, s:{s:s, "
+        "s:s}, s:s, s:s, s:i, s:s, s:s}",
+        "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace", ns,
+        "involvedObject", "apiVersion", OP_GROUP "/" OP_VERSION, "kind", "SparkApplication", "name",
+        name, "namespace", ns, "uid", kube_object_uid(app), "resourceVersion", kube_object_rv(app),
+        "reason", reason, "message", msg, "type", type, "source", "component", OP_EVENT_SOURCE,
+        "host", ctl->hostname, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
+        "reportingComponent", OP_EVENT_SOURCE, "reportingInstance", ctl->hostname);
+    free(ename);
+    free(msg);
+    if (!ev || slu_bqueue_push(&ctl->events, ev) != 0)
+        json_decref(ev);
+}
+
+static void *recorder_main(void *arg)
+{
+    struct op_controller *ctl = arg;
+    for (;;) {
+        void *item;
+        int rc = slu_bqueue_pop(&ctl->events, &item, -1);
+        if (rc == SLU_ECANCELED)
+            break;
+        if (rc)
+            continue;
+        json_t *ev = item;
+        struct slu_err err = {0};
+        if (kube_create(ctl->c, &KUBE_RES_EVENTS, slu_json_str(ev, "metadata.namespace"), ev, NULL,
+                        &err) < 0)
+            slu_debug("operator: event %s: %s", slu_json_str(ev, "reason"), err.msg);
+        slu_err_release(&err);
+        json_decref(ev);
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- workers */
+
+static void *worker_main(void *arg)
+{
+    struct op_controller *ctl = arg;
+    for (;;) {
+        char *key = NULL;
+        int rc = kube_workqueue_get(ctl->q, &key, -1);
+        if (rc == SLU_ECANCELED)
+            break;
+        if (rc)
+            continue;
+        int64_t t0 = slu_now_mono_ns();
+        int64_t requeue_ms = 0;
+        struct slu_err err = {0};
+        rc = op__reconcile(ctl, key, &requeue_ms, &err);
+        double dt = (double)(slu_now_mono_ns() - t0) / 1e9;
+        pthread_mutex_lock(&ctl->m.mu);
+        ctl->m.reconcile_total++;
+        op__hist_observe(&ctl->m.reconcile_seconds, dt);
+        if (rc < 0)
+            ctl->m.reconcile_errors++;
+        pthread_mutex_unlock(&ctl->m.mu);
+        if (rc < 0) {
+            slu_debug("operator: reconcile %s: %s", key, err.msg);
+            kube_workqueue_add_rate_limited(ctl->q, key);
+        } else {
+            kube_workqueue_forget(ctl->q, key);
+            if (requeue_ms > 0)
+                kube_workqueue_add_after(ctl->q, key, requeue_ms);
+        }
+        slu_err_release(&err);
+        kube_workqueue_done(ctl->q, key);
+        free(key);
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+static void free_json(void *p)
+{
+    json_decref(p);
+}
+
+struct op_nsw *op__nsw_for(struct op_controller *ctl, const char *ns)
+{
+    for (size_t i = 0; i < ctl->nnsw; i++)
+        if (!ctl->nsw[i].ns || slu_streq(ctl->nsw[i].ns, ns))
+            return &ctl->nsw[i];
+    return NULL;
+}
+
+struct op_controller *op_controller_new(struct kube_client *c, const struct op_controller_opts *o,
+                                        struct slu_err *err)
+{
+    struct op_controller *ctl = slu_calloc(1, sizeof *ctl);
+    ctl->c = c;
+    if (o)
+        ctl->o = *o;
+    if (ctl->o.workers <= 0)
+        ctl->o.workers = 10;
+    if (ctl->o.workers > 256) {
+        free(ctl);
+        slu_err_set(err, SLU_EINVAL, "workers: %d is more than 256", o->workers);
+        return NULL;
+    }
+    if (ctl->o.driver_pod_grace_ms <= 0)
+        ctl->o.driver_pod_grace_ms = 10000;
+    if (ctl->o.resync_ms <= 0)
+        ctl->o.resync_ms = 300000;
+    if (ctl->o.max_tracked_executors == 0)
+        ctl->o.max_tracked_executors = 100;
+    if (ctl->o.queue_qps <= 0)
+        ctl->o.queue_qps = 200;
+    if (ctl->o.queue_burst <= 0)
+        ctl->o.queue_burst = 1000;
+    ctl->ingress_url_format = slu_strdup(o ? o->ingress_url_format : NULL);
+    ctl->ingress_class_name = slu_strdup(o ? o->ingress_class_name : NULL);
+    ctl->o.ingress_url_format = ctl->ingress_url_format;
+    ctl->o.ingress_class_name = ctl->ingress_class_name;
+    size_t nns = 0;
+    if (o && o->namespaces)
+        while (o->namespaces[nns])
+            nns++;
+    bool all = nns == 0;
+    for (size_t i = 0; i < nns; i++)
+        if (!*o->namespaces[i] || strcmp(o->namespaces[i], "all") == 0)
+            all = true;
+    ctl->nnsw = all ? 1 : nns;
+    ctl->nsw = slu_calloc(ctl->nnsw, sizeof *ctl->nsw);
+    ctl->namespaces = slu_calloc(nns + 1, sizeof(char *));
+    for (size_t i = 0; i < nns; i++)
+        ctl->namespaces[i] = slu_strdup(o->namespaces[i]);
+    ctl->o.namespaces = (const char *const *)ctl->namespaces;
+    struct kube_workqueue_opts qo = {.base_delay_ms = 5,
+                                     .max_delay_ms = 60000,
+                                     .qps = ctl->o.queue_qps,
+                                     .burst = ctl->o.queue_burst};
+    ctl->q = kube_workqueue_new(&qo);
+    pthread_mutex_init(&ctl->mu, NULL);
+    pthread_mutex_init(&ctl->obs_mu, NULL);
+    slu_map_init(&ctl->obs, NULL);
+    slu_map_init(&ctl->obs_exec, NULL);
+    pthread_mutex_init(&ctl->memo_mu, NULL);
+    slu_map_init(&ctl->memo, free_json);
+    op__metrics_init(&ctl->m);
+    slu_bqueue_init(&ctl->events, 0);
+    if (gethostname(ctl->hostname, sizeof ctl->hostname) != 0)
+        slu_strlcpy(ctl->hostname, "sluice-operator", sizeof ctl->hostname);
+    ctl->hostname[sizeof ctl->hostname - 1] = 0;
+
+    struct kube_informer_handlers ah = {on_app_add, on_app_update, on_app_delete, ctl};
+    struct kube_informer_handlers ph = {on_pod_add, on_pod_update, on_pod_delete, ctl};
+    for (size_t i = 0; i < ctl->nnsw; i++) {
+        ctl->nsw[i].ns = all ? NULL : slu_strdup(o->namespaces[i]);
+        struct kube_informer_opts ao = {.resource = &OP_RES_SPARKAPPS,
+                                        .namespace = ctl->nsw[i].ns,
+                                        .resync_ms = ctl->o.resync_ms,
+                                        .compact = true};
+        ctl->nsw[i].apps = kube_informer_new(c, &ao, &ah);
+        struct kube_informer_opts po = {.resource = &KUBE_RES_PODS,
+                                        .namespace = ctl->nsw[i].ns,
+                                        .label_selector = SPARK_LABEL_LAUNCHED_BY "=true",
+                                        .project = project_pod,
+                                        .compact = true};
+        ctl->nsw[i].pods = kube_informer_new(c, &po, &ph);
+        kube_informer_add_index(ctl->nsw[i].pods, "app", index_pod_app);
+    }
+    return ctl;
+}
+
+int op_controller_start(struct op_controller *ctl, struct slu_err *err)
+{
+    pthread_mutex_lock(&ctl->mu);
+    if (ctl->started) {
+        pthread_mutex_unlock(&ctl->mu);
+        return 0;
+    }
+    ctl->started = true;
+    if (pthread_create(&ctl->rec_thread, NULL, recorder_main, ctl) == 0)
+        ctl->rec_running = true;
+    for (size_t i = 0; i < ctl->nnsw; i++) {
+        int rc = kube_informer_start(ctl->nsw[i].pods);
+        if (rc == 0)
+            rc = kube_informer_start(ctl->nsw[i].apps);
+        if (rc) {
+            pthread_mutex_unlock(&ctl->mu);
+            return slu_err_set(err, rc, "starting informers: %s", slu_strerror(rc));
+        }
+    }
+    pthread_mutex_unlock(&ctl->mu);
+    return 0;
+}
+
+bool op_controller_wait_synced(struct op_controller *ctl, int64_t timeout_ms)
+{
+    int64_t deadline = slu_now_mono_ns() + timeout_ms * 1000000;
+    for (size_t i = 0; i < ctl->nnsw; i++) {
+        int64_t left = timeout_ms < 0 ? -1 : (deadline - slu_now_mono_ns()) / 1000000;
+        if (timeout_ms >= 0 && left < 0)
+            left = 0;
+        if (!kube_informer_wait_synced(ctl->nsw[i].pods, left))
+            return false;
+        left = timeout_ms < 0 ? -1 : (deadline - slu_now_mono_ns()) / 1000000;
+        if (timeout_ms >= 0 && left < 0)
+            left = 0;
+        if (!kube_informer_wait_synced(ctl->nsw[i].apps, left))
+            return false;
+    }
+    return true;
+}
+
+bool op_controller_synced(struct op_controller *ctl)
+{
+    for (size_t i = 0; i < ctl->nnsw; i++)
+        if (!kube_informer_has_synced(ctl->nsw[i].pods) ||
+            !kube_informer_has_synced(ctl->nsw[i].apps))
+            return false;
+    return true;
+}
+
+int op_controller_run_workers(struct op_controller *ctl)
+{
+    pthread_mutex_lock(&ctl->mu);
+    if (ctl->workers) {
+        pthread_mutex_unlock(&ctl->mu);
+        return 0;
+    }
+    ctl->workers = slu_calloc((size_t)ctl->o.workers, sizeof(pthread_t));
+    for (int i = 0; i < ctl->o.workers; i++) {
+        if (pthread_create(&ctl->workers[i], NULL, worker_main, ctl) != 0)
+            break;
+        ctl->nworkers_running++;
+    }
+    pthread_mutex_unlock(&ctl->mu);
+    return ctl->nworkers_running > 0 ? 0 : SLU_EIO;
+}
+
+void op_controller_stop(struct op_controller *ctl)
+{
+    if (!ctl)
+        return;
+    kube_workqueue_shutdown(ctl->q, false);
+    pthread_mutex_lock(&ctl->mu);
+    for (int i = 0; i < ctl->nworkers_running; i++)
+        pthread_join(ctl->workers[i], NULL);
+    ctl->nworkers_running = 0;
+    pthread_mutex_unlock(&ctl->mu);
+    for (size_t i = 0; i < ctl->nnsw; i++) {
+        kube_informer_stop(ctl->nsw[i].apps);
+        kube_informer_stop(ctl->nsw[i].pods);
+    }
+    slu_bqueue_close(&ctl->events);
+    if (ctl->rec_running) {
+        pthread_join(ctl->rec_thread, NULL);
+        ctl->rec_running = false;
+    }
+}
+
+void op_controller_free(struct op_controller *ctl)
+{
+    if (!ctl)
+        return;
+    op_controller_stop(ctl);
+    for (size_t i = 0; i < ctl->nnsw; i++) {
+        kube_informer_free(ctl->nsw[i].apps);
+        kube_informer_free(ctl->nsw[i].pods);
+        free(ctl->nsw[i].ns);
+    }
+    free(ctl->nsw);
+    slu_strv_free(ctl->namespaces);
+    free(ctl->ingress_url_format);
+    free(ctl->ingress_class_name);
+    kube_workqueue_free(ctl->q);
+    free(ctl->workers);
+    slu_map_release(&ctl->obs);
+    slu_map_release(&ctl->obs_exec);
+    slu_map_release(&ctl->memo);
+    pthread_mutex_destroy(&ctl->memo_mu);
+    slu_bqueue_release(&ctl->events, free_json);
+    op__metrics_release(&ctl->m);
+    pthread_mutex_destroy(&ctl->mu);
+    pthread_mutex_destroy(&ctl->obs_mu);
+    free(ctl);
+}
+
+int op_controller_reconcile(struct op_controller *ctl, const char *key, struct slu_err *err)
+{
+    int64_t rq = 0;
+    return op__reconcile(ctl, key, &rq, err);
+}
+
+void op_controller_metrics(struct op_controller *ctl, struct slu_buf *out);

@@ -1,0 +1,99 @@
+/* op_int.h - private to src/operator: the controller's structures shared by controller.c,
+ * reconcile.c, resources.c and metrics.c. */
+#ifndef SLU_OP_INT_H
+#define SLU_OP_INT_H
+
+#include <stdatomic.h>
+
+#include "operator/operator.h"
+#include "spark/spark.h"
+
+/* logic.c helpers */
+const char *op__label(const json_t *obj, const char *key); /* metadata.labels[key], borrowed */
+int64_t op__time_ms(const json_t *app, const char *path);  /* RFC 3339 -> unix ms, 0 if none */
+
+/* ---------------------------------------------------------------- metrics (metrics.c) */
+
+#define OP_HIST_MAX 12
+struct op_hist {
+    size_t nb;
+    double bounds[OP_HIST_MAX];
+    uint64_t counts[OP_HIST_MAX]; /* cumulative is computed on output */
+    uint64_t count;
+    double sum;
+};
+
+struct op_metrics {
+    pthread_mutex_t mu;
+    uint64_t app_count, submit_count, failed_submission_count, success_count, failure_count;
+    uint64_t executor_success, executor_failure;
+    double success_time_sum, failure_time_sum;
+    uint64_t success_time_n, failure_time_n;
+    struct op_hist submit_latency, start_latency, reconcile_seconds;
+    double submit_latency_sum, start_latency_sum;
+    uint64_t reconcile_total, reconcile_errors, status_conflicts, submissions_created,
+        events_dropped;
+    int64_t running_apps, running_executors;
+};
+void op__metrics_init(struct op_metrics *m);
+void op__metrics_release(struct op_metrics *m);
+void op__hist_observe(struct op_hist *h, double v); /* caller holds m->mu */
+
+/* ---------------------------------------------------------------- controller */
+
+struct op_nsw {
+    char *ns; /* NULL: all */
+    struct kube_informer *apps;
+    struct kube_informer *pods;
+};
+
+struct op_controller {
+    struct kube_client *c;
+    struct op_controller_opts o; /* strings below are owned copies */
+    char **namespaces;
+    char *ingress_url_format, *ingress_class_name;
+    struct op_nsw *nsw;
+    size_t nnsw;
+    struct kube_workqueue *q;
+    pthread_t *workers;
+    int nworkers_running;
+    bool started;
+    pthread_mutex_t mu;
+    /* observed state per app key (metrics; informer threads) */
+    pthread_mutex_t obs_mu;
+    struct slu_map obs;      /* key -> (intptr_t)(state + 1) */
+    struct slu_map obs_exec; /* "ns/pod" -> (intptr_t)(phase code + 1) for executors */
+    struct op_metrics m;
+    /* the last status this process wrote per key, until the informer has caught up with it */
+    pthread_mutex_t memo_mu;
+    struct slu_map memo; /* key -> json_t * (owned) */
+    /* event recorder */
+    struct slu_bqueue events;
+    pthread_t rec_thread;
+    bool rec_running;
+    char hostname[128];
+};
+
+/* informer lookups (controller.c) */
+struct op_nsw *op__nsw_for(struct op_controller *ctl, const char *ns);
+/* Records a core/v1 Event about app (borrowed) asynchronously. type "Normal"/"Warning". */
+void op__event(struct op_controller *ctl, const json_t *app, const char *type, const char *reason,
+               const char *fmt, ...) SLU_PRINTF(5, 6);
+
+/* reconcile.c: reconciles app (taken) of key; *requeue_ms set (> 0) for a timed re-check. */
+int op__reconcile(struct op_controller *ctl, const char *key, int64_t *requeue_ms,
+                  struct slu_err *err);
+
+/* resources.c */
+json_t *op__app_owner_refs(const json_t *app); /* [controller ref to app], returned owned */
+bool op__transient(int rc); /* 5xx, 429, timeouts, transport: the outcome is unknown */
+int op__ensure_ui(struct op_controller *ctl, const json_t *app, json_t *status,
+                  struct slu_err *err);
+int op__ensure_pdb(struct op_controller *ctl, const json_t *app, struct slu_err *err);
+int op__delete_pdb(struct op_controller *ctl, const json_t *app, struct slu_err *err);
+/* Deletes the driver pod (if it is this app's), PDB, UI Service and Ingress. */
+int op__delete_resources(struct op_controller *ctl, const json_t *app, struct slu_err *err);
+/* Cached driver pod of this app (any submission) by name, or NULL (new reference). */
+json_t *op__cached_driver(struct op_controller *ctl, const json_t *app, const char *pod_name);
+
+#endif

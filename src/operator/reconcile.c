@@ -1,0 +1,904 @@
+/*
+ * reconcile.c - the SparkApplication state machine (spec/sparkapplication.md §2): one handler per
+ * state, the crash-safe submission protocol, status writes with conflict handling.
+ *
+ * A reconcile reads the application from the informer cache (or from this process's last write
+ * of it when the cache has not caught up yet: see memo_*), applies the pre-switch rules (deletion,
+ * suspend, spec change -> INVALIDATING), then runs the handler of the current state. A handler
+ * that moved the application on is followed at once by the handler of the new state (up to a few
+ * steps), so RUNNING -> SUCCEEDING -> COMPLETED costs one reconcile. Every status write is an
+ * update of the status subresource carrying the resourceVersion that was read: a conflict means
+ * someone else moved the object, so the object is read again from the API and the reconcile
+ * starts over from what it says.
+ *
+ * Submission protocol (docs/internals/operator.md): the attempt is first recorded in the status
+ * (submissionAttempts+1, a submissionID derived from uid+attempt+spec hash, lastSubmissionAttempt
+ * time), and only then is the driver pod created, with names derived from that submissionID. The
+ * recording write is a compare-and-swap on the resourceVersion, so no two reconciles (even of two
+ * operator processes, or one acting on a stale cache) can create the driver of the same attempt.
+ * A reconcile that finds an attempt recorded but not confirmed (state "", PENDING_RERUN or
+ * RESUMING with a submissionID) never POSTs that attempt again: it reads the pod from the API and
+ * adopts it when its submission-id label matches, deletes it when it is a leftover of an older
+ * attempt, and otherwise records a new attempt. So each submission id is POSTed at most once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "operator/op_int.h"
+
+struct rctx {
+    struct op_controller *ctl;
+    char *key;
+    const char *ns, *name;
+    json_t *app; /* owned; replaced by each successful status write */
+    int64_t requeue_ms;
+    int64_t now_ms;
+    bool gone;
+    struct slu_err *err;
+};
+
+/* ---------------------------------------------------------------- memo of our own writes */
+
+static bool rv_num(const json_t *o, int64_t *v)
+{
+    const char *rv = kube_object_rv(o);
+    return rv && slu_parse_i64(rv, v) == 0;
+}
+
+/* The object to reconcile: the cached one, or our newer write of it. Returned owned. */
+static json_t *memo_pick(struct op_controller *ctl, const char *key, json_t *cached)
+{
+    pthread_mutex_lock(&ctl->memo_mu);
+    json_t *m = slu_map_get(&ctl->memo, key);
+    json_t *out = cached;
+    if (m) {
+        int64_t a, b;
+        if (cached && rv_num(cached, &a) && rv_num(m, &b) && b > a) {
+            out = json_incref(m);
+            json_decref(cached);
+        } else {
+            slu_map_del(&ctl->memo, key); /* the cache caught up (or the app is gone) */
+        }
+    }
+    pthread_mutex_unlock(&ctl->memo_mu);
+    return out;
+}
+
+static void memo_put(struct op_controller *ctl, const char *key, json_t *obj)
+{
+    pthread_mutex_lock(&ctl->memo_mu);
+    slu_map_put(&ctl->memo, key, json_incref(obj));
+    pthread_mutex_unlock(&ctl->memo_mu);
+}
+
+/* ---------------------------------------------------------------- status helpers */
+
+static json_t *status_copy(const struct rctx *r)
+{
+    json_t *st = json_object_get(r->app, "status");
+    st = json_is_object(st) ? json_deep_copy(st) : json_object();
+    if (!json_is_object(json_object_get(st, "driverInfo")))
+        json_object_set_new(st, "driverInfo", json_object());
+    if (!json_is_object(json_object_get(st, "applicationState")))
+        json_object_set_new(st, "applicationState", json_pack("{s:s}", "state", ""));
+    return st;
+}
+
+static void set_state(json_t *st, enum op_state s, const char *msg)
+{
+    json_t *as = json_object();
+    json_object_set_new(as, "state", json_string(op_state_name(s)));
+    if (msg && *msg)
+        json_object_set_new(as, "errorMessage", json_string(msg));
+    json_object_set_new(st, "applicationState", as);
+}
+
+static void set_time(json_t *st, const char *field, int64_t unix_ms)
+{
+    char ts[40];
+    slu_time_format_rfc3339(unix_ms / 1000, ts, sizeof ts);
+    json_object_set_new(st, field, json_string(ts));
+}
+
+static const char *cur_sid(const struct rctx *r)
+{
+    const char *s = slu_json_str(r->app, "status.submissionID");
+    return s && *s ? s : NULL;
+}
+
+/* resetSparkApplicationStatus: full (INVALIDATING) also zeroes the counters. */
+static void reset_status(json_t *st, bool full)
+{
+    static const char *const keys[] = {"sparkApplicationId", "terminationTime", "executorState",
+                                       "executorCounts", "submissionID"};
+    for (size_t i = 0; i < SLU_ARRAY_LEN(keys); i++)
+        json_object_del(st, keys[i]);
+    json_object_set_new(st, "driverInfo", json_object());
+    if (full) {
+        json_object_set_new(st, "submissionAttempts", json_integer(0));
+        json_object_set_new(st, "executionAttempts", json_integer(0));
+        json_object_del(st, "lastSubmissionAttemptTime");
+    }
+}
+
+/* Writes st (taken) when it differs from the current status. */
+static int write_status(struct rctx *r, json_t *st)
+{
+    if (slu_json_equal(json_object_get(r->app, "status"), st)) {
+        json_decref(st);
+        return 0;
+    }
+    json_t *obj = json_copy(r->app);
+    json_object_set_new(obj, "status", st);
+    json_t *out = NULL;
+    int rc = kube_update_status(r->ctl->c, &OP_RES_SPARKAPPS, r->ns, obj, &out, r->err);
+    json_decref(obj);
+    if (rc == SLU_ECONFLICT) {
+        pthread_mutex_lock(&r->ctl->m.mu);
+        r->ctl->m.status_conflicts++;
+        pthread_mutex_unlock(&r->ctl->m.mu);
+        return rc;
+    }
+    if (rc == SLU_ENOTFOUND) {
+        r->gone = true;
+        return rc;
+    }
+    if (rc)
+        return rc;
+    json_decref(r->app);
+    r->app = out;
+    memo_put(r->ctl, r->key, out);
+    return 0;
+}
+
+static int transition(struct rctx *r, json_t *st, enum op_state s, const char *msg)
+{
+    set_state(st, s, msg);
+    return write_status(r, st);
+}
+
+static char *driver_pod_name(const struct rctx *r)
+{
+    const char *pn = slu_json_str(r->app, "status.driverInfo.podName");
+    return pn && *pn ? slu_strdup(pn) : spark_app_driver_pod_name(r->app);
+}
+
+static bool in_flight(const struct rctx *r)
+{
+    enum op_state s = op_app_state(r->app);
+    return (s == OP_ST_NEW || s == OP_ST_PENDING_RERUN || s == OP_ST_RESUMING) && cur_sid(r);
+}
+
+static bool pod_is_ours(const struct rctx *r, const json_t *pod)
+{
+    return slu_streq(op__label(pod, SPARK_LABEL_APP_NAME), r->name) &&
+           slu_streq(op__label(pod, SPARK_LABEL_LAUNCHED_BY), "true");
+}
+
+/* ---------------------------------------------------------------- building */
+
+static void hex_of(uint64_t h, char *buf, size_t n)
+{
+    snprintf(buf, n, "%016llx", (unsigned long long)h);
+}
+
+/* The objects of submission sid, with every id derived from sid (deterministic). */
+static int build_objects(struct rctx *r, const char *sid, int64_t now_ms, json_t **objects,
+                         struct slu_err *err)
+{
+    struct spark_submission *s = NULL;
+    int rc = spark_app_to_submission(r->app, sid, &s, err);
+    if (rc)
+        return rc;
+    uint64_t h1 = slu_hash(sid, strlen(sid));
+    char *salted = slu_asprintf("%s#2", sid);
+    uint64_t h2 = slu_hash(salted, strlen(salted));
+    free(salted);
+    char a[20], b[20], uniq[16], app_id[48], uuid[40];
+    hex_of(h1, a, sizeof a);
+    hex_of(h2, b, sizeof b);
+    snprintf(uniq, sizeof uniq, "%.13s", a);
+    snprintf(app_id, sizeof app_id, "spark-%s%s", a, b);
+    snprintf(uuid, sizeof uuid, "%.8s-%.4s-4%.3s-a%.3s-%.12s", a, a + 8, a + 12, b, b + 3);
+    const char *url_fmt = r->ctl->o.ingress_url_format;
+    if (url_fmt && *url_fmt && !r->ctl->o.disable_ui_service) {
+        char *url = op_ingress_url(url_fmt, r->name, r->ns, app_id);
+        const char *u = strstr(url, "://") ? strstr(url, "://") + 3 : url;
+        const char *slash = strchr(u, '/');
+        if (slash && slash[1]) {
+            spark_conf_set(s->conf, "spark.ui.proxyBase", slash);
+            spark_conf_set(s->conf, "spark.ui.proxyRedirectUri", "/");
+        }
+        free(url);
+    }
+    enum spark_app_type type = SPARK_APP_JAVA;
+    if (slu_streq(s->app_type, "Python"))
+        type = SPARK_APP_PYTHON;
+    else if (slu_streq(s->app_type, "R"))
+        type = SPARK_APP_R;
+    struct spark_build_input in = {
+        .conf = s->conf,
+        .spark_version = s->spark_version,
+        .app_type = type,
+        .main_class = s->main_class,
+        .primary_resource = s->primary_resource,
+        .app_args = (const char *const *)s->args,
+        .nargs = s->nargs,
+        .proxy_user = s->proxy_user,
+        .namespace = s->namespace,
+        .app_id = app_id,
+        .unique_id = uniq,
+        .conf_map_id = uniq,
+        .service_id = uniq,
+        .local_dir_uuid = uuid,
+        .now_ms = now_ms,
+        .driver_template = s->driver_template,
+        .executor_template = s->executor_template,
+        .driver_extras = s->driver_extras,
+        .executor_extras = s->executor_extras,
+        .app_volumes = slu_json_path(r->app, "spec.volumes"),
+    };
+    rc = spark_build(&in, objects, NULL, err);
+    spark_submission_free(s);
+    if (rc == 0) {
+        json_t *pod = json_array_get(*objects, 0);
+        json_object_set_new(json_object_get(pod, "metadata"), "ownerReferences",
+                            op__app_owner_refs(r->app));
+    }
+    return rc;
+}
+
+static const struct kube_resource *resource_of(const json_t *obj)
+{
+    const char *kind = slu_json_str(obj, "kind");
+    if (slu_streq(kind, "Service"))
+        return &KUBE_RES_SERVICES;
+    if (slu_streq(kind, "ConfigMap"))
+        return &KUBE_RES_CONFIGMAPS;
+    if (slu_streq(kind, "Secret"))
+        return &KUBE_RES_SECRETS;
+    if (slu_streq(kind, "PersistentVolumeClaim"))
+        return &KUBE_RES_PVCS;
+    if (slu_streq(kind, "Pod"))
+        return &KUBE_RES_PODS;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- submission */
+
+static int submission_failed(struct rctx *r, const char *msg)
+{
+    json_t *st = status_copy(r);
+    int rc = transition(r, st, OP_ST_SUBMISSION_FAILED, msg);
+    if (rc == 0)
+        op__event(r->ctl, r->app, "Warning", "SparkApplicationSubmissionFailed",
+                  "failed to submit SparkApplication %s: %s", r->name, msg);
+    return rc;
+}
+
+/* The driver pod of the current attempt exists (created: pod as returned): create the other
+ * objects (idempotently) and record SUBMITTED. */
+static int finish_submission(struct rctx *r, json_t *objects, const json_t *pod)
+{
+    spark_build_set_owner(objects, pod);
+    for (size_t i = 1; i < json_array_size(objects); i++) {
+        json_t *o = json_array_get(objects, i);
+        const struct kube_resource *res = resource_of(o);
+        if (!res)
+            continue;
+        int rc = kube_create(r->ctl->c, res, r->ns, o, NULL, r->err);
+        if (rc == SLU_EEXIST) {
+            slu_err_release(r->err);
+            continue;
+        }
+        if (rc && op__transient(rc))
+            return rc;
+        if (rc) {
+            char msg[1100];
+            snprintf(msg, sizeof msg, "creating %s %s: %s", slu_json_str(o, "kind"),
+                     slu_json_str(o, "metadata.name"), r->err->msg);
+            slu_err_release(r->err);
+            return submission_failed(r, msg);
+        }
+    }
+    json_t *st = status_copy(r);
+    json_object_set_new(st, "executionAttempts",
+                        json_integer(slu_json_int(st, "executionAttempts", 0) + 1));
+    json_object_set_new(json_object_get(st, "driverInfo"), "podName",
+                        json_string(kube_object_name(pod)));
+    const char *appid = op__label(pod, OP_LABEL_SPARK_APP_SELECTOR);
+    if (appid)
+        json_object_set_new(st, "sparkApplicationId", json_string(appid));
+    int rc = transition(r, st, OP_ST_SUBMITTED, NULL);
+    if (rc == 0)
+        op__event(r->ctl, r->app, "Normal", "SparkApplicationSubmitted",
+                  "SparkApplication %s was submitted successfully", r->name);
+    return rc;
+}
+
+/* A pod with the driver's name exists: adopt it (our attempt), remove it (a leftover of an
+ * older attempt of this app), or fail (someone else's). pod borrowed. */
+static int existing_driver(struct rctx *r, json_t *objects, const json_t *pod)
+{
+    const char *sid = cur_sid(r);
+    if (sid && slu_streq(op__label(pod, SPARK_LABEL_SUBMISSION_ID), sid))
+        return finish_submission(r, objects, pod);
+    if (pod_is_ours(r, pod)) {
+        if (!slu_json_str(pod, "metadata.deletionTimestamp")) {
+            struct kube_delete_opts d = {.grace_period_seconds = -1,
+                                         .precondition_uid = kube_object_uid(pod)};
+            int rc = kube_delete(r->ctl->c, &KUBE_RES_PODS, r->ns, kube_object_name(pod), &d, NULL,
+                                 r->err);
+            if (rc && rc != SLU_ENOTFOUND && rc != SLU_ECONFLICT)
+                return rc;
+            slu_err_release(r->err);
+        }
+        r->requeue_ms = 250;
+        return 0;
+    }
+    char msg[600];
+    snprintf(msg, sizeof msg,
+             "driver pod %s already exists and was not created for SparkApplication %s",
+             kube_object_name(pod), r->name);
+    return submission_failed(r, msg);
+}
+
+static int submit(struct rctx *r)
+{
+    struct op_controller *ctl = r->ctl;
+    if (ctl->o.admit) {
+        int64_t retry_ms = 1000;
+        if (!ctl->o.admit(ctl->o.admit_ud, r->app, &retry_ms)) {
+            r->requeue_ms = retry_ms > 0 ? retry_ms : 1000;
+            return 0;
+        }
+    }
+    enum op_state cur = op_app_state(r->app);
+    int64_t attempt = slu_json_int(r->app, "status.submissionAttempts", 0) + 1;
+    char sid[48];
+    op_submission_id(kube_object_uid(r->app), attempt, op_spec_hash(r->app), sid, sizeof sid);
+    json_t *objects = NULL;
+    struct slu_err berr = {0};
+    int brc = build_objects(r, sid, r->now_ms, &objects, &berr);
+    char *pn = driver_pod_name(r);
+    json_t *st = status_copy(r);
+    json_object_set_new(st, "submissionAttempts", json_integer(attempt));
+    json_object_set_new(st, "submissionID", json_string(sid));
+    set_time(st, "lastSubmissionAttemptTime", r->now_ms);
+    json_object_del(st, "terminationTime");
+    json_object_del(st, "sparkApplicationId");
+    json_object_del(st, "executorState");
+    json_object_del(st, "executorCounts");
+    json_object_set_new(st, "driverInfo", json_pack("{s:s}", "podName", pn));
+    free(pn);
+    int rc;
+    if (brc) {
+        /* invalid spec or unbuildable: nothing is created, one write */
+        rc = transition(r, st, OP_ST_SUBMISSION_FAILED, berr.msg);
+        if (rc == 0)
+            op__event(ctl, r->app, "Warning", "SparkApplicationSubmissionFailed",
+                      "failed to submit SparkApplication %s: %s", r->name, berr.msg);
+        slu_err_release(&berr);
+        return rc;
+    }
+    /* 1. record the attempt */
+    rc = transition(r, st, cur == OP_ST_SUBMISSION_FAILED ? OP_ST_PENDING_RERUN : cur, NULL);
+    if (rc) {
+        json_decref(objects);
+        return rc;
+    }
+    if (cur == OP_ST_NEW && attempt == 1)
+        op__event(ctl, r->app, "Normal", "SparkApplicationAdded",
+                  "SparkApplication %s was added, enqueuing it for submission", r->name);
+    /* 2. create the driver pod of that attempt */
+    json_t *pod = json_array_get(objects, 0);
+    json_t *created = NULL;
+    rc = kube_create(ctl->c, &KUBE_RES_PODS, r->ns, pod, &created, r->err);
+    if (rc == 0) {
+        pthread_mutex_lock(&ctl->m.mu);
+        ctl->m.submissions_created++;
+        pthread_mutex_unlock(&ctl->m.mu);
+        rc = finish_submission(r, objects, created);
+    } else if (rc == SLU_EEXIST) {
+        slu_err_release(r->err);
+        json_t *existing = NULL;
+        rc = kube_get(ctl->c, &KUBE_RES_PODS, r->ns, slu_json_str(pod, "metadata.name"), &existing,
+                      r->err);
+        if (rc == SLU_ENOTFOUND) { /* gone meanwhile: the next reconcile records a new attempt */
+            slu_err_release(r->err);
+            r->requeue_ms = 100;
+            rc = 0;
+        } else if (rc == 0) {
+            rc = existing_driver(r, objects, existing);
+        }
+        json_decref(existing);
+    } else if (!op__transient(rc)) {
+        char msg[1100];
+        snprintf(msg, sizeof msg, "creating driver pod: %s", r->err->msg);
+        slu_err_release(r->err);
+        rc = submission_failed(r, msg);
+    } /* else transient: unknown outcome, the re-entry reads the pod back */
+    json_decref(created);
+    json_decref(objects);
+    return rc;
+}
+
+/* Re-entry with an attempt recorded but not confirmed. */
+static int resume(struct rctx *r)
+{
+    char *pn = driver_pod_name(r);
+    json_t *pod = NULL;
+    int rc = kube_get(r->ctl->c, &KUBE_RES_PODS, r->ns, pn, &pod, r->err);
+    free(pn);
+    if (rc == SLU_ENOTFOUND) {
+        slu_err_release(r->err);
+        return submit(r); /* never re-POST a recorded attempt: record a new one */
+    }
+    if (rc)
+        return rc;
+    json_t *objects = NULL;
+    if (slu_streq(op__label(pod, SPARK_LABEL_SUBMISSION_ID), cur_sid(r))) {
+        int64_t t = op__time_ms(r->app, "status.lastSubmissionAttemptTime");
+        struct slu_err berr = {0};
+        rc = build_objects(r, cur_sid(r), t ? t : r->now_ms, &objects, &berr);
+        if (rc) {
+            rc = submission_failed(r, berr.msg);
+            slu_err_release(&berr);
+            json_decref(pod);
+            return rc;
+        }
+    }
+    rc = existing_driver(r, objects, pod);
+    json_decref(objects);
+    json_decref(pod);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+static int h_new(struct rctx *r)
+{
+    return in_flight(r) ? resume(r) : submit(r);
+}
+
+static json_t *executor_pods(struct rctx *r, const char *sid)
+{
+    json_t *out = json_array();
+    struct op_nsw *w = op__nsw_for(r->ctl, r->ns);
+    if (!w)
+        return out;
+    json_t *all = kube_informer_by_index(w->pods, "app", r->key);
+    size_t i;
+    json_t *p;
+    json_array_foreach(all, i, p)
+    {
+        if (slu_streq(op__label(p, OP_LABEL_SPARK_ROLE), "executor") &&
+            (!sid || slu_streq(op__label(p, SPARK_LABEL_SUBMISSION_ID), sid)))
+            json_array_append(out, p);
+    }
+    json_decref(all);
+    return out;
+}
+
+/* SUBMITTED, RUNNING, UNKNOWN: follow the driver pod. */
+static int h_refresh(struct rctx *r)
+{
+    enum op_state cur = op_app_state(r->app);
+    const char *sid = cur_sid(r);
+    char *pn = driver_pod_name(r);
+    json_t *pod = op__cached_driver(r->ctl, r->app, pn);
+    if (pod && sid && !slu_streq(op__label(pod, SPARK_LABEL_SUBMISSION_ID), sid)) {
+        json_decref(pod); /* a leftover of another attempt */
+        pod = NULL;
+    }
+    int rc = 0;
+    if (!pod) {
+        int64_t since = r->now_ms - op__time_ms(r->app, "status.lastSubmissionAttemptTime");
+        if (cur == OP_ST_SUBMITTED && since < r->ctl->o.driver_pod_grace_ms) {
+            r->requeue_ms = r->ctl->o.driver_pod_grace_ms - since + 50;
+            free(pn);
+            return 0;
+        }
+        /* the cache may lag: ask the API before declaring the driver lost */
+        rc = kube_get(r->ctl->c, &KUBE_RES_PODS, r->ns, pn, &pod, r->err);
+        if (rc == SLU_ENOTFOUND) {
+            slu_err_release(r->err);
+            rc = 0;
+        } else if (rc) {
+            free(pn);
+            return rc;
+        }
+        if (pod && sid && !slu_streq(op__label(pod, SPARK_LABEL_SUBMISSION_ID), sid)) {
+            json_decref(pod);
+            pod = NULL;
+        }
+    }
+    if (!pod) {
+        json_t *st = status_copy(r);
+        set_time(st, "terminationTime", r->now_ms);
+        rc = transition(r, st, OP_ST_FAILING, "driver pod not found");
+        if (rc == 0)
+            op__event(r->ctl, r->app, "Warning", "SparkDriverNotFound", "Driver %s not found", pn);
+        free(pn);
+        return rc;
+    }
+    int code;
+    const char *reason;
+    enum op_driver_state d = op_driver_state_of(pod, &code, &reason);
+    enum op_state next = op_app_state_of_driver(d);
+    json_t *st = status_copy(r);
+    json_t *execs = executor_pods(r, sid);
+    const char *appid = op__label(pod, OP_LABEL_SPARK_APP_SELECTOR);
+    json_t *e0 = json_array_get(execs, 0);
+    if (e0 && op__label(e0, OP_LABEL_SPARK_APP_SELECTOR))
+        appid = op__label(e0, OP_LABEL_SPARK_APP_SELECTOR); /* SPARK-25922 */
+    if (appid)
+        json_object_set_new(st, "sparkApplicationId", json_string(appid));
+    json_t *counts = NULL;
+    json_t *emap = op_executor_status(st, execs, d == OP_DRV_RUNNING || d == OP_DRV_PENDING, false,
+                                      r->ctl->o.max_tracked_executors, &counts);
+    json_decref(execs);
+    if (json_object_size(emap) > 0 || json_object_get(st, "executorState"))
+        json_object_set_new(st, "executorState", emap);
+    else
+        json_decref(emap);
+    if (slu_json_int(counts, "pending", 0) + slu_json_int(counts, "running", 0) +
+            slu_json_int(counts, "completed", 0) + slu_json_int(counts, "failed", 0) +
+            slu_json_int(counts, "unknown", 0) >
+        0)
+        json_object_set_new(st, "executorCounts", counts);
+    else
+        json_decref(counts);
+    char msg[300] = "";
+    if (d == OP_DRV_COMPLETED || d == OP_DRV_FAILED) {
+        if (!slu_json_str(st, "terminationTime"))
+            set_time(st, "terminationTime", r->now_ms);
+        if (d == OP_DRV_FAILED) {
+            if (code >= 0)
+                snprintf(msg, sizeof msg, "driver container failed with ExitCode: %d, Reason: %s",
+                         code, reason ? reason : "");
+            else
+                snprintf(msg, sizeof msg, "driver container status missing");
+        }
+    }
+    if (next == OP_ST_SUBMITTED || next == OP_ST_RUNNING) {
+        struct slu_err uerr = {0};
+        if (op__ensure_ui(r->ctl, r->app, st, &uerr) || op__ensure_pdb(r->ctl, r->app, &uerr)) {
+            slu_debug("operator: %s: UI/PDB: %s", r->key, uerr.msg);
+            r->requeue_ms = 1000;
+        }
+        slu_err_release(&uerr);
+    }
+    json_object_set_new(json_object_get(st, "driverInfo"), "podName",
+                        json_string(kube_object_name(pod)));
+    rc = transition(r, st, next, msg);
+    if (rc == 0 && next != cur) {
+        switch (next) {
+        case OP_ST_RUNNING:
+            op__event(r->ctl, r->app, "Normal", "SparkDriverRunning", "Driver %s is running", pn);
+            break;
+        case OP_ST_SUCCEEDING:
+            op__event(r->ctl, r->app, "Normal", "SparkDriverCompleted", "Driver %s completed", pn);
+            break;
+        case OP_ST_FAILING:
+            op__event(r->ctl, r->app, "Warning", "SparkDriverFailed", "Driver %s failed: %s", pn,
+                      msg);
+            break;
+        case OP_ST_SUBMITTED:
+            op__event(r->ctl, r->app, "Normal", "SparkDriverPending", "Driver %s is pending", pn);
+            break;
+        default:
+            op__event(r->ctl, r->app, "Warning", "SparkDriverUnknown",
+                      "Driver %s is in an unknown state", pn);
+            break;
+        }
+    }
+    json_decref(pod);
+    free(pn);
+    return rc;
+}
+
+static int to_pending_rerun(struct rctx *r, bool full)
+{
+    int rc = op__delete_resources(r->ctl, r->app, r->err);
+    if (rc)
+        return rc;
+    json_t *st = status_copy(r);
+    reset_status(st, full);
+    rc = transition(r, st, OP_ST_PENDING_RERUN, NULL);
+    if (rc == 0 && !full)
+        op__event(r->ctl, r->app, "Normal", "SparkApplicationPendingRerun",
+                  "SparkApplication %s is pending rerun", r->name);
+    return rc;
+}
+
+static int h_succeeding(struct rctx *r)
+{
+    if (op_should_retry(r->app, OP_ST_SUCCEEDING))
+        return to_pending_rerun(r, false);
+    int rc = op__delete_pdb(r->ctl, r->app, r->err);
+    if (rc)
+        return rc;
+    rc = transition(r, status_copy(r), OP_ST_COMPLETED, NULL);
+    if (rc == 0)
+        op__event(r->ctl, r->app, "Normal", "SparkApplicationCompleted",
+                  "SparkApplication %s completed", r->name);
+    return rc;
+}
+
+static int h_failing(struct rctx *r)
+{
+    if (op_should_retry(r->app, OP_ST_FAILING)) {
+        int64_t wait = op_retry_wait_ms(r->app, OP_ST_FAILING, r->now_ms);
+        if (wait > 0) {
+            r->requeue_ms = wait;
+            return 0;
+        }
+        return to_pending_rerun(r, false);
+    }
+    int rc = op__delete_pdb(r->ctl, r->app, r->err);
+    if (rc)
+        return rc;
+    json_t *st = status_copy(r);
+    const char *msg = slu_json_str(st, "applicationState.errorMessage");
+    char *m = slu_strdup(msg ? msg : "");
+    rc = transition(r, st, OP_ST_FAILED, m);
+    if (rc == 0)
+        op__event(r->ctl, r->app, "Warning", "SparkApplicationFailed",
+                  "SparkApplication %s failed: %s", r->name, m);
+    free(m);
+    return rc;
+}
+
+static bool driver_present(struct rctx *r)
+{
+    char *pn = driver_pod_name(r);
+    json_t *pod = op__cached_driver(r->ctl, r->app, pn);
+    free(pn);
+    bool present = pod != NULL;
+    json_decref(pod);
+    return present;
+}
+
+static int h_submission_failed(struct rctx *r)
+{
+    if (op_should_retry(r->app, OP_ST_SUBMISSION_FAILED)) {
+        int64_t wait = op_retry_wait_ms(r->app, OP_ST_SUBMISSION_FAILED, r->now_ms);
+        if (wait > 0) {
+            r->requeue_ms = wait;
+            return 0;
+        }
+        if (driver_present(r)) {
+            int rc = op__delete_resources(r->ctl, r->app, r->err);
+            if (rc == 0)
+                r->requeue_ms = 250;
+            return rc;
+        }
+        return submit(r);
+    }
+    json_t *st = status_copy(r);
+    set_time(st, "terminationTime", r->now_ms);
+    const char *msg = slu_json_str(st, "applicationState.errorMessage");
+    char *m = slu_strdup(msg ? msg : "");
+    int rc = transition(r, st, OP_ST_FAILED, m);
+    if (rc == 0)
+        op__event(r->ctl, r->app, "Warning", "SparkApplicationFailed",
+                  "SparkApplication %s failed: %s", r->name, m);
+    free(m);
+    return rc;
+}
+
+static int h_pending_rerun(struct rctx *r)
+{
+    if (in_flight(r))
+        return resume(r);
+    if (driver_present(r)) {
+        int rc = op__delete_resources(r->ctl, r->app, r->err);
+        if (rc == 0)
+            r->requeue_ms = 250;
+        return rc;
+    }
+    return submit(r);
+}
+
+static int h_invalidating(struct rctx *r)
+{
+    return to_pending_rerun(r, true);
+}
+
+static int h_suspending(struct rctx *r)
+{
+    int rc = op__delete_resources(r->ctl, r->app, r->err);
+    if (rc)
+        return rc;
+    json_t *st = status_copy(r);
+    reset_status(st, false);
+    rc = transition(r, st, OP_ST_SUSPENDED, NULL);
+    if (rc == 0)
+        op__event(r->ctl, r->app, "Normal", "SparkApplicationSuspended",
+                  "SparkApplication %s is suspended", r->name);
+    return rc;
+}
+
+static int h_suspended(struct rctx *r)
+{
+    if (slu_json_bool(r->app, "spec.suspend", false))
+        return 0;
+    if (driver_present(r)) {
+        r->requeue_ms = 250;
+        return 0;
+    }
+    int rc = transition(r, status_copy(r), OP_ST_RESUMING, NULL);
+    if (rc == 0)
+        op__event(r->ctl, r->app, "Normal", "SparkApplicationResuming",
+                  "SparkApplication %s is resuming", r->name);
+    return rc;
+}
+
+static int h_resuming(struct rctx *r)
+{
+    return in_flight(r) ? resume(r) : submit(r);
+}
+
+static int h_terminal(struct rctx *r)
+{
+    const json_t *ttl = slu_json_path(r->app, "spec.timeToLiveSeconds");
+    if (json_is_integer(ttl)) {
+        int64_t t = op__time_ms(r->app, "status.terminationTime");
+        if (!t)
+            t = op__time_ms(r->app, "status.lastSubmissionAttemptTime");
+        int64_t left = t + json_integer_value(ttl) * 1000 - r->now_ms;
+        if (left <= 0) {
+            struct kube_delete_opts d = {.grace_period_seconds = -1,
+                                         .propagation_policy = "Background",
+                                         .precondition_uid = kube_object_uid(r->app)};
+            int rc = kube_delete(r->ctl->c, &OP_RES_SPARKAPPS, r->ns, r->name, &d, NULL, r->err);
+            if (rc == SLU_ENOTFOUND || rc == SLU_ECONFLICT) {
+                slu_err_release(r->err);
+                rc = 0;
+            }
+            return rc;
+        }
+        r->requeue_ms = left + 10;
+    }
+    return 0;
+}
+
+static int to_suspending(struct rctx *r)
+{
+    int rc = transition(r, status_copy(r), OP_ST_SUSPENDING, NULL);
+    if (rc == 0)
+        op__event(r->ctl, r->app, "Normal", "SparkApplicationSuspending",
+                  "SparkApplication %s is suspending", r->name);
+    return rc;
+}
+
+static bool has_submission_state(enum op_state s)
+{
+    switch (s) {
+    case OP_ST_SUBMITTED:
+    case OP_ST_RUNNING:
+    case OP_ST_SUCCEEDING:
+    case OP_ST_FAILING:
+    case OP_ST_COMPLETED:
+    case OP_ST_FAILED:
+    case OP_ST_UNKNOWN:
+    case OP_ST_SUBMISSION_FAILED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int step(struct rctx *r)
+{
+    enum op_state s = op_app_state(r->app);
+    bool suspend = slu_json_bool(r->app, "spec.suspend", false);
+    if (suspend && s != OP_ST_COMPLETED && s != OP_ST_FAILED && s != OP_ST_SUSPENDED &&
+        s != OP_ST_SUSPENDING)
+        return to_suspending(r);
+    if (has_submission_state(s) && op_spec_changed(r->app))
+        return transition(r, status_copy(r), OP_ST_INVALIDATING, NULL);
+    switch (s) {
+    case OP_ST_NEW:
+        return h_new(r);
+    case OP_ST_SUBMITTED:
+    case OP_ST_RUNNING:
+    case OP_ST_UNKNOWN:
+        return h_refresh(r);
+    case OP_ST_SUCCEEDING:
+        return h_succeeding(r);
+    case OP_ST_FAILING:
+        return h_failing(r);
+    case OP_ST_SUBMISSION_FAILED:
+        return h_submission_failed(r);
+    case OP_ST_PENDING_RERUN:
+        return h_pending_rerun(r);
+    case OP_ST_INVALIDATING:
+        return h_invalidating(r);
+    case OP_ST_SUSPENDING:
+        return h_suspending(r);
+    case OP_ST_SUSPENDED:
+        return h_suspended(r);
+    case OP_ST_RESUMING:
+        return h_resuming(r);
+    case OP_ST_COMPLETED:
+    case OP_ST_FAILED:
+        return h_terminal(r);
+    default:
+        return 0;
+    }
+}
+
+static int run(struct rctx *r)
+{
+    for (int i = 0; i < 8; i++) {
+        if (slu_json_str(r->app, "metadata.deletionTimestamp"))
+            return 0; /* children go with the owner references */
+        enum op_state before = op_app_state(r->app);
+        const char *rv_before = kube_object_rv(r->app);
+        char rvb[64];
+        slu_strlcpy(rvb, rv_before ? rv_before : "", sizeof rvb);
+        r->now_ms = slu_now_real_ns() / 1000000;
+        int rc = step(r);
+        if (rc || r->requeue_ms > 0)
+            return rc;
+        if (op_app_state(r->app) == before && slu_streq(kube_object_rv(r->app), rvb))
+            return 0; /* nothing changed: done */
+        if (op_app_state(r->app) == before && before != OP_ST_NEW &&
+            before != OP_ST_PENDING_RERUN && before != OP_ST_RESUMING)
+            return 0; /* same state, refreshed */
+    }
+    return 0;
+}
+
+int op__reconcile(struct op_controller *ctl, const char *key, int64_t *requeue_ms,
+                  struct slu_err *err)
+{
+    *requeue_ms = 0;
+    const char *slash = strchr(key, '/');
+    if (!slash)
+        return 0;
+    char ns[256], name[256];
+    if ((size_t)(slash - key) >= sizeof ns || strlen(slash + 1) >= sizeof name)
+        return 0;
+    memcpy(ns, key, (size_t)(slash - key));
+    ns[slash - key] = 0;
+    slu_strlcpy(name, slash + 1, sizeof name);
+    struct op_nsw *w = op__nsw_for(ctl, ns);
+    if (!w)
+        return 0;
+    json_t *app = memo_pick(ctl, key, kube_informer_get(w->apps, key));
+    int rc = 0;
+    for (int round = 0; round < 5; round++) {
+        if (!app)
+            return 0;
+        struct rctx r = {
+            .ctl = ctl, .key = (char *)key, .ns = ns, .name = name, .app = app, .err = err};
+        rc = run(&r);
+        app = r.app;
+        if (r.gone) {
+            slu_err_release(err);
+            rc = 0;
+            break;
+        }
+        if (rc != SLU_ECONFLICT) {
+            *requeue_ms = r.requeue_ms;
+            break;
+        }
+        /* someone else wrote it: start over from the API's copy */
+        json_decref(app);
+        app = NULL;
+        slu_err_release(err);
+        rc = kube_get(ctl->c, &OP_RES_SPARKAPPS, ns, name, &app, err);
+        if (rc == SLU_ENOTFOUND) {
+            slu_err_release(err);
+            return 0;
+        }
+        if (rc)
+            return rc;
+        rc = SLU_ECONFLICT;
+    }
+    json_decref(app);
+    return rc;
+}
