@@ -242,6 +242,11 @@ void cli_table_add(struct cli_table *t, const char *const *row)
 
 void cli_table_print(const struct cli_table *t, FILE *f)
 {
+    cli_table_print_indent(t, f, 0);
+}
+
+void cli_table_print_indent(const struct cli_table *t, FILE *f, int indent)
+{
     size_t w[32] = {0};
     size_t nc = SLU_MIN(t->ncols, SLU_ARRAY_LEN(w));
     for (size_t i = 0; i < t->cells.len; i++) {
@@ -252,6 +257,8 @@ void cli_table_print(const struct cli_table *t, FILE *f)
     for (size_t i = 0; i < t->cells.len; i++) {
         size_t col = i % t->ncols;
         const char *s = t->cells.items[i];
+        if (col == 0 && indent > 0)
+            fprintf(f, "%*s", indent, "");
         if (col + 1 == t->ncols || col >= nc)
             fprintf(f, "%s\n", s);
         else
@@ -376,4 +383,112 @@ char *cli_log_path(const char *ns, const char *pod, const char *container, int64
     if (follow)
         slu_buf_printf(&b, "%cfollow=true", sep);
     return slu_buf_steal(&b);
+}
+
+/* ---------------------------------------------------------------- events */
+
+static void push_unique(struct slu_vec *v, const char *s)
+{
+    if (!s || !*s)
+        return;
+    for (size_t i = 0; i < v->len; i++)
+        if (strcmp(v->items[i], s) == 0)
+            return;
+    slu_vec_push(v, slu_strdup(s));
+}
+
+static void push_pods(struct kube_client *cl, const char *ns, const char *selector,
+                      struct slu_vec *names)
+{
+    json_t *list = NULL;
+    struct kube_list_opts lo = {.label_selector = selector};
+    if (kube_list_all(cl, &KUBE_RES_PODS, ns, &lo, &list, NULL) != 0)
+        return;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(list, "items"), i, p)
+        push_unique(names, kube_object_name(p));
+    json_decref(list);
+}
+
+void cli_app_related_names(struct kube_client *cl, const char *ns, const json_t *app,
+                           const char *driver_pod, struct slu_vec *names)
+{
+    char *drv = driver_pod ? slu_strdup(driver_pod) : app ? cli_app_driver_pod(app) : NULL;
+    if (app)
+        push_unique(names, kube_object_name(app));
+    push_unique(names, drv);
+    const char *app_id = app ? slu_json_str(app, "status.sparkApplicationId") : NULL;
+    char *owned_id = NULL;
+    if ((!app_id || !*app_id) && drv) {
+        json_t *pod = NULL;
+        if (kube_get(cl, &KUBE_RES_PODS, ns, drv, &pod, NULL) == 0)
+            app_id = owned_id = slu_strdup(slu_json_str(pod, "metadata.labels.spark-app-selector"));
+        json_decref(pod);
+    }
+    if (app_id && *app_id && !kube_label_value_invalid(app_id)) {
+        char *sel = slu_asprintf("spark-app-selector=%s", app_id);
+        push_pods(cl, ns, sel, names);
+        free(sel);
+    }
+    if (app && !kube_label_value_invalid(kube_object_name(app))) {
+        char *sel = slu_asprintf("%s=%s", SPARK_LABEL_APP_NAME, kube_object_name(app));
+        push_pods(cl, ns, sel, names);
+        free(sel);
+    }
+    free(owned_id);
+    free(drv);
+}
+
+int64_t cli_event_time(const json_t *ev)
+{
+    static const char *const paths[] = {"lastTimestamp", "eventTime", "series.lastObservedTime",
+                                        "firstTimestamp", "metadata.creationTimestamp"};
+    for (size_t i = 0; i < SLU_ARRAY_LEN(paths); i++) {
+        const char *s = slu_json_str(ev, paths[i]);
+        int64_t ns;
+        if (s && *s && slu_time_parse_rfc3339(s, &ns) == 0)
+            return ns / 1000000000;
+    }
+    return 0;
+}
+
+static int cmp_events(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int64_t tx = cli_event_time(x), ty = cli_event_time(y);
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    const char *nx = kube_object_name(x), *ny = kube_object_name(y);
+    return strcmp(nx ? nx : "", ny ? ny : "");
+}
+
+int cli_events_for(struct kube_client *cl, const char *ns, const struct slu_vec *names,
+                   json_t **out, struct slu_err *err)
+{
+    *out = NULL;
+    json_t *list = NULL;
+    int rc = kube_list_all(cl, &KUBE_RES_EVENTS, ns, NULL, &list, err);
+    if (rc != 0)
+        return rc;
+    struct slu_vec sel = {0};
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(list, "items"), i, ev)
+    {
+        const char *n = slu_json_str(ev, "involvedObject.name");
+        for (size_t k = 0; n && k < names->len; k++)
+            if (strcmp(names->items[k], n) == 0) {
+                slu_vec_push(&sel, ev);
+                break;
+            }
+    }
+    slu_vec_sort(&sel, cmp_events);
+    json_t *arr = json_array();
+    for (size_t k = 0; k < sel.len; k++)
+        json_array_append(arr, sel.items[k]);
+    slu_vec_release(&sel, NULL);
+    json_decref(list);
+    *out = arr;
+    return 0;
 }
