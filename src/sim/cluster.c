@@ -65,6 +65,7 @@ struct clog {
     bool has_prev;
     bool running;
     bool ended;
+    bool own; /* a pod model writes this log: no heartbeats, no final line */
     int64_t started_ms;
     int64_t next_tick_ms;
     uint64_t ticks;
@@ -86,6 +87,7 @@ struct sim_cluster {
     pthread_mutex_t model_mu;
     struct sim_pod_model models[MODELS_MAX];
     size_t nmodels;
+    struct sim_sparkdriver *spark; /* the built-in Spark driver/executor models */
 };
 
 static void plog_free(void *p)
@@ -145,7 +147,7 @@ static void clog_line(struct sim_cluster *c, struct clog *l, int64_t model_ms, c
 /* Appends the heartbeat lines due up to now. */
 static void clog_materialize(struct sim_cluster *c, struct clog *l, int64_t now_ms)
 {
-    if (!l->running || l->next_tick_ms > now_ms)
+    if (!l->running || l->own || l->next_tick_ms > now_ms)
         return;
     uint64_t due = (uint64_t)((now_ms - l->next_tick_ms) / LOG_TICK_MS) + 1;
     if (due > LOG_MAX_TICK_BURST) {
@@ -208,6 +210,7 @@ void sim_cluster__log_start(struct sim_cluster *c, const char *ns, const char *p
     }
     l->running = true;
     l->ended = false;
+    l->own = false;
     l->started_ms = now ? now : 1;
     l->next_tick_ms = now + LOG_TICK_MS;
     l->ticks = 0;
@@ -225,7 +228,10 @@ void sim_cluster__log_end(struct sim_cluster *c, const char *ns, const char *pod
     int64_t now = sim_clock_now_ms(&c->clock);
     pthread_mutex_lock(&c->log_mu);
     struct clog *l = clog_find(c, ns, pod, container, false);
-    if (l && l->running) {
+    if (l && l->running && l->own) {
+        l->running = false;
+        l->ended = true;
+    } else if (l && l->running) {
         clog_materialize(c, l, now);
         char line[400];
         if (slu_streq(reason, "OOMKilled"))
@@ -240,6 +246,21 @@ void sim_cluster__log_end(struct sim_cluster *c, const char *ns, const char *pod
         l->running = false;
         l->ended = true;
     }
+    pthread_mutex_unlock(&c->log_mu);
+}
+
+void sim_cluster_log_own(struct sim_cluster *c, const char *ns, const char *pod,
+                         const char *container)
+{
+    if (!c || !pod)
+        return;
+    pthread_mutex_lock(&c->log_mu);
+    char key[512];
+    snprintf(key, sizeof(key), "%s/%s", ns ? ns : "", pod);
+    struct plog *pl = slu_map_get(&c->logs, key);
+    for (size_t i = 0; pl && i < pl->n; i++)
+        if (!container || strcmp(pl->c[i].container, container) == 0)
+            pl->c[i].own = true;
     pthread_mutex_unlock(&c->log_mu);
 }
 
@@ -357,7 +378,9 @@ const struct sim_pod_model *sim_cluster__model_for(struct sim_cluster *c, const 
         return NULL;
     const struct sim_pod_model *m = NULL;
     pthread_mutex_lock(&c->model_mu);
-    for (size_t i = 0; i < c->nmodels; i++)
+    /* the last registered wins: the built-in Spark models are registered at start, so a model
+     * registered later (a test's) replaces them */
+    for (size_t i = c->nmodels; i-- > 0;)
         if (strcmp(c->models[i].role, role) == 0) {
             m = &c->models[i]; /* stable: entries are never moved or removed */
             break;
@@ -371,6 +394,12 @@ void sim_cluster_pod_exit(struct sim_cluster *c, const char *ns, const char *pod
 {
     if (c && c->kubelet)
         sim_kubelet__post_exit(c->kubelet, ns, pod, uid, exit_code);
+}
+
+void sim_cluster_pod_oom(struct sim_cluster *c, const char *ns, const char *pod, const char *uid)
+{
+    if (c && c->kubelet)
+        sim_kubelet__post_oom(c->kubelet, ns, pod, uid);
 }
 
 void sim_cluster_after(struct sim_cluster *c, int64_t model_ms,
@@ -432,7 +461,8 @@ int sim_cluster_start(struct sim_store *st, const struct sim_cluster_opts *o,
         slu_err_release(&e);
     }
     json_decref(nodes);
-    if ((rc = sim_kubelet_start(c, &c->kubelet, err)) != 0 ||
+    if ((rc = sim_sparkdriver_start(c, &c->spark, err)) != 0 ||
+        (rc = sim_kubelet_start(c, &c->kubelet, err)) != 0 ||
         (rc = sim_scheduler_start(st, &c->sched, err)) != 0) {
         sim_cluster_stop(c);
         return rc;
@@ -449,10 +479,17 @@ void sim_cluster_stop(struct sim_cluster *c)
     c->sched = NULL;
     sim_kubelet_stop(c->kubelet);
     c->kubelet = NULL;
+    sim_sparkdriver_free(c->spark); /* after the kubelet: its callbacks use the model */
+    c->spark = NULL;
     slu_map_release(&c->logs);
     pthread_mutex_destroy(&c->log_mu);
     pthread_mutex_destroy(&c->model_mu);
     free(c);
+}
+
+struct sim_sparkdriver *sim_cluster__sparkdriver(struct sim_cluster *c)
+{
+    return c ? c->spark : NULL;
 }
 
 bool sim_cluster__sched_idle(struct sim_cluster *c, int64_t timeout_ms)

@@ -72,6 +72,7 @@ struct ktimer {
 
 struct kcmd {
     bool is_exit;
+    bool oom; /* an exit as an OOM kill (reason OOMKilled) */
     char *ns, *name, *uid;
     int exit_code;
     int64_t delay_ms;
@@ -876,7 +877,7 @@ static void run_cmds(struct sim_kubelet *k)
             struct kpod *kp = slu_map_get(&k->pods, key);
             free(key);
             if (kp && (!cmd->uid || slu_streq(cmd->uid, kp->uid)) && kp->state == K_RUNNING)
-                go_end(k, kp, cmd->exit_code, false);
+                go_end(k, kp, cmd->exit_code, cmd->oom);
         } else {
             struct ktimer t = {0};
             t.due = now_ms(k) + (cmd->delay_ms > 0 ? cmd->delay_ms : 0);
@@ -902,6 +903,20 @@ void sim_kubelet__post_exit(struct sim_kubelet *k, const char *ns, const char *p
     cmd->name = slu_strdup(pod);
     cmd->uid = slu_strdup(uid);
     cmd->exit_code = exit_code;
+    pthread_mutex_lock(&k->mu);
+    slu_vec_push(&k->cmds, cmd);
+    pthread_mutex_unlock(&k->mu);
+}
+
+void sim_kubelet__post_oom(struct sim_kubelet *k, const char *ns, const char *pod, const char *uid)
+{
+    struct kcmd *cmd = slu_calloc(1, sizeof(*cmd));
+    cmd->is_exit = true;
+    cmd->oom = true;
+    cmd->ns = slu_strdup(ns);
+    cmd->name = slu_strdup(pod);
+    cmd->uid = slu_strdup(uid);
+    cmd->exit_code = 137;
     pthread_mutex_lock(&k->mu);
     slu_vec_push(&k->cmds, cmd);
     pthread_mutex_unlock(&k->mu);

@@ -184,6 +184,13 @@ int sim_cluster_add_model(struct sim_cluster *c, const struct sim_pod_model *m,
  * policy says. uid may be NULL (any). */
 void sim_cluster_pod_exit(struct sim_cluster *c, const char *ns, const char *pod, const char *uid,
                           int exit_code);
+/* Ends every container of the pod as an OOM kill (exit code 137, reason OOMKilled), from any
+ * thread; as sim_cluster_pod_exit otherwise. */
+void sim_cluster_pod_oom(struct sim_cluster *c, const char *ns, const char *pod, const char *uid);
+/* The calling model writes this container's log itself (container NULL: every container of the
+ * pod): no heartbeat lines, and no final line when it ends. Until the container restarts. */
+void sim_cluster_log_own(struct sim_cluster *c, const char *ns, const char *pod,
+                         const char *container);
 /* Runs fn(c, arg) on the kubelet thread after model_ms of model time (from any thread). */
 void sim_cluster_after(struct sim_cluster *c, int64_t model_ms,
                        void (*fn)(struct sim_cluster *c, void *arg), void *arg);
@@ -210,6 +217,7 @@ int sim_kubelet_start(struct sim_cluster *c, struct sim_kubelet **out, struct sl
 void sim_kubelet_stop(struct sim_kubelet *k);
 void sim_kubelet__post_exit(struct sim_kubelet *k, const char *ns, const char *pod, const char *uid,
                             int exit_code);
+void sim_kubelet__post_oom(struct sim_kubelet *k, const char *ns, const char *pod, const char *uid);
 void sim_kubelet__post_after(struct sim_kubelet *k, int64_t model_ms,
                              void (*fn)(struct sim_cluster *c, void *arg), void *arg);
 /* Model lookup for a pod (cluster.c): NULL when none matches its spark-role label. */
@@ -218,6 +226,30 @@ const struct sim_pod_model *sim_cluster__model_for(struct sim_cluster *c, const 
 bool sim_cluster__sched_idle(struct sim_cluster *c, int64_t timeout_ms);
 /* Start-delay range (model ms) of the cluster. */
 void sim_cluster__start_delay(struct sim_cluster *c, int64_t *min_ms, int64_t *max_ms);
+
+/* ---------------------------------------------------------------- sparkdriver.c
+ * The Spark driver model (and its executors): pods labelled spark-role=driver behave like
+ * Spark's driver once Running (read spark.properties from the mounted conf ConfigMap, create
+ * executor pods as spec spark-objects.md 11 says, run the job, clean up, exit). Started and
+ * freed by the cluster (registered as the models for roles "driver" and "executor"). */
+
+/* Annotations read by the driver model (on the driver pod). */
+#define SIM_ANN_WORK "sim.sluice.dev/work-core-seconds"
+#define SIM_ANN_FAIL "sim.sluice.dev/fail"
+
+struct sim_sparkdriver;
+int sim_sparkdriver_start(struct sim_cluster *c, struct sim_sparkdriver **out, struct slu_err *err);
+/* After the kubelet has stopped (no callback may run any more). NULL is fine. */
+void sim_sparkdriver_free(struct sim_sparkdriver *m);
+/* Counters, for tests and scale checks (read without the kubelet thread's cooperation: they are
+ * atomics). */
+struct sim_sparkdriver_stats {
+    uint64_t drivers_started, drivers_succeeded, drivers_failed;
+    uint64_t executors_created, executors_running_now, drivers_active_now;
+};
+void sim_sparkdriver_stats(struct sim_cluster *c, struct sim_sparkdriver_stats *out);
+/* The cluster's model (borrowed; NULL when none). */
+struct sim_sparkdriver *sim_cluster__sparkdriver(struct sim_cluster *c);
 
 /* ---------------------------------------------------------------- faults.c */
 
