@@ -1,0 +1,222 @@
+/* test_operator_scale.c - `sluice operator` under load and failure, against `sluice sim`:
+ *   - 500 SparkApplications applied at once all reach COMPLETED;
+ *   - crash safety: 200 applications while the operator is killed with SIGKILL at random moments
+ *     (>= 20 times) and restarted: every application completes, and no submission attempt ever
+ *     has two driver pods (a watch in the test records every driver pod uid per submission-id);
+ *   - API faults (5% 500/429, watches cut every 5 s, a small event window): all complete;
+ *   - two operators with --leader-elect: exactly one works; killing it hands over.
+ * Each test has its own sim (time scale 20) and bounded waits. */
+#include "test_operator_harness.h"
+
+static int up_plain(void **state)
+{
+    (void)state;
+    return h_sim_start(NULL, "20", NULL) || h_apply_crd() ? -1 : 0;
+}
+
+static int up_faults(void **state)
+{
+    (void)state;
+    return h_sim_start("error=0.05:500,429;watch-cut=5s;event-window=100", "20", NULL) ||
+                   h_apply_crd()
+               ? -1
+               : 0;
+}
+
+static int down(void **state)
+{
+    (void)state;
+    h_down(false);
+    return 0;
+}
+
+static void create_many(const char *prefix, int n, int start)
+{
+    for (int i = start; i < start + n; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s-%d", prefix, i);
+        json_t *app = h_app(name, 1 + (i % 3), NULL);
+        int rc = h_create(app);
+        json_decref(app);
+        assert_int_equal(rc, 0);
+    }
+}
+
+static void test_500_at_once(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--workers", "16", NULL};
+    assert_int_equal(h_op_start(0, extra), 0);
+    create_many("many", 500, 0);
+    assert_true(h_wait_completed(500, 240000));
+    json_t *c = h_count_states();
+    assert_int_equal(slu_json_int(c, "COMPLETED", 0), 500);
+    json_decref(c);
+    assert_true(h_metric(0, "spark_application_success_count") >= 500);
+}
+
+/* ---------------------------------------------------------------- crash safety */
+
+struct driver_seen {
+    pthread_mutex_t mu;
+    struct slu_map by_sid; /* sid -> json array of uids (owned) */
+    int duplicates;
+};
+static struct driver_seen SEEN;
+
+static void free_json(void *p)
+{
+    json_decref(p);
+}
+
+static void seen_pod(void *ud, const json_t *pod)
+{
+    (void)ud;
+    const char *sid = json_string_value(
+        json_object_get(slu_json_path(pod, "metadata.labels"), SPARK_LABEL_SUBMISSION_ID));
+    const char *uid = kube_object_uid(pod);
+    if (!sid || !uid)
+        return;
+    pthread_mutex_lock(&SEEN.mu);
+    json_t *uids = slu_map_get(&SEEN.by_sid, sid);
+    if (!uids) {
+        uids = json_array();
+        slu_map_put(&SEEN.by_sid, sid, uids);
+    }
+    bool have = false;
+    size_t i;
+    json_t *u;
+    json_array_foreach(uids, i, u) have |= slu_streq(json_string_value(u), uid);
+    if (!have) {
+        json_array_append_new(uids, json_string(uid));
+        if (json_array_size(uids) > 1) {
+            SEEN.duplicates++;
+            fprintf(stderr, "submission %s has %zu driver pods\n", sid, json_array_size(uids));
+        }
+    }
+    pthread_mutex_unlock(&SEEN.mu);
+}
+
+static void seen_update(void *ud, const json_t *o, const json_t *n)
+{
+    (void)o;
+    seen_pod(ud, n);
+}
+
+static void test_crash_safety(void **state)
+{
+    (void)state;
+    pthread_mutex_init(&SEEN.mu, NULL);
+    slu_map_init(&SEEN.by_sid, free_json);
+    SEEN.duplicates = 0;
+    struct kube_informer_opts io = {
+        .resource = &KUBE_RES_PODS, .namespace = "default", .label_selector = "spark-role=driver"};
+    struct kube_informer_handlers ih = {seen_pod, seen_update, NULL, NULL};
+    struct kube_informer *inf = kube_informer_new(H.c, &io, &ih);
+    assert_int_equal(kube_informer_start(inf), 0);
+    assert_true(kube_informer_wait_synced(inf, 10000));
+
+    const int napps = 200;
+    create_many("crash", napps, 0);
+    int kills = 0;
+    uint64_t seed = 0x5eed;
+    while (kills < 24) {
+        assert_int_equal(h_op_start(0, NULL), 0);
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        int64_t ms = 30 + (int64_t)((seed >> 33) % 700);
+        slu_sleep_ms(ms);
+        h_op_kill(0, SIGKILL);
+        kills++;
+    }
+    assert_int_equal(h_op_start(0, NULL), 0);
+    assert_true(h_wait_completed(napps, 180000));
+    /* let the watch deliver the last events, then check */
+    slu_sleep_ms(300);
+    kube_informer_stop(inf);
+    kube_informer_free(inf);
+    json_t *c = h_count_states();
+    assert_int_equal(slu_json_int(c, "COMPLETED", 0), napps);
+    json_decref(c);
+    pthread_mutex_lock(&SEEN.mu);
+    int dups = SEEN.duplicates;
+    size_t nsids = SEEN.by_sid.len;
+    pthread_mutex_unlock(&SEEN.mu);
+    fprintf(stderr, "crash test: %d kills, %zu submission ids with a driver pod\n", kills, nsids);
+    assert_int_equal(dups, 0);
+    assert_true(nsids >= (size_t)napps);
+    /* and every app's current submission has its driver */
+    json_t *l = NULL;
+    assert_int_equal(kube_list_all(H.c, &OP_RES_SPARKAPPS, "default", NULL, &l, NULL), 0);
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(l, "items"), i, a)
+    {
+        const char *sid = slu_json_str(a, "status.submissionID");
+        assert_non_null(sid);
+        assert_non_null(slu_map_get(&SEEN.by_sid, sid));
+    }
+    json_decref(l);
+    slu_map_release(&SEEN.by_sid);
+    pthread_mutex_destroy(&SEEN.mu);
+}
+
+static void test_api_faults(void **state)
+{
+    (void)state;
+    assert_int_equal(h_op_start(0, NULL), 0);
+    create_many("flaky", 100, 0);
+    assert_true(h_wait_completed(100, 180000));
+}
+
+static bool wait_log(int idx, const char *needle, int64_t timeout_ms)
+{
+    for (int64_t t = 0; t < timeout_ms; t += 50) {
+        if (h_log_contains(idx, needle))
+            return true;
+        slu_sleep_ms(50);
+    }
+    return false;
+}
+
+static void test_leader_election(void **state)
+{
+    (void)state;
+    setenv("SLUICE_LEASE_DURATION_MS", "1500", 1);
+    const char *extra[] = {"--leader-elect", "--lease-namespace", "default", NULL};
+    assert_int_equal(h_op_start(0, extra), 0);
+    assert_true(wait_log(0, "became the leader", 20000));
+    assert_int_equal(h_op_start(1, extra), 0);
+    assert_true(wait_log(1, "caches synced", 20000));
+    create_many("le", 20, 0);
+    assert_true(h_wait_completed(20, 60000));
+    /* exactly one worked */
+    assert_false(h_log_contains(1, "became the leader"));
+    assert_true(h_metric(0, "sluice_operator_reconcile_total") > 0);
+    assert_true(h_metric(1, "sluice_operator_reconcile_total") == 0);
+    json_t *lease = NULL;
+    assert_int_equal(
+        kube_get(H.c, &KUBE_RES_LEASES, "default", "sluice-operator-lock", &lease, NULL), 0);
+    assert_non_null(slu_json_str(lease, "spec.holderIdentity"));
+    json_decref(lease);
+    /* kill the leader: the other takes over and finishes new work */
+    h_op_kill(0, SIGKILL);
+    create_many("le", 20, 20);
+    assert_true(wait_log(1, "became the leader", 20000));
+    assert_true(h_wait_completed(40, 60000));
+    assert_true(h_metric(1, "sluice_operator_reconcile_total") > 0);
+    unsetenv("SLUICE_LEASE_DURATION_MS");
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_500_at_once, up_plain, down),
+        cmocka_unit_test_setup_teardown(test_crash_safety, up_plain, down),
+        cmocka_unit_test_setup_teardown(test_api_faults, up_faults, down),
+        cmocka_unit_test_setup_teardown(test_leader_election, up_plain, down),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
