@@ -1056,6 +1056,13 @@ static void job_done(struct sim_sparkdriver *m, struct sddrv *d)
     stop_driver(m, d, 0);
 }
 
+static int mark_inactive(void *ud, json_t *obj, struct slu_err *err)
+{
+    if (!slu_streq(kube_object_uid(obj), ud))
+        return slu_err_set(err, SLU_ECONFLICT, "pod was replaced");
+    return slu_json_set_str(obj, "metadata.labels.spark-exec-inactive", "true");
+}
+
 static void exec_lost(struct sim_sparkdriver *m, struct sddrv *d, struct sdexec *x, bool failed)
 {
     progress(m, d);
@@ -1087,6 +1094,10 @@ static void exec_lost(struct sim_sparkdriver *m, struct sddrv *d, struct sdexec 
         if (d->delete_execs) {
             struct sim_delete_opts o = {.grace_period_seconds = -1, .precondition_uid = x->uid};
             sim_store_delete(m->st, m->pods_rt, d->ns, x->name, &o, NULL, NULL);
+        } else {
+            /* kept: marked so that Spark's polling ignores it from then on */
+            sim_store_mutate(m->st, m->pods_rt, d->ns, x->name, NULL, mark_inactive, x->uid, NULL,
+                             NULL);
         }
         if (d->failures > d->max_failures) {
             DLOG(m, d, "ERROR",

@@ -443,6 +443,38 @@ static void test_allocation_batches(void **state)
     env_stop(&e);
 }
 
+/* Default spark.kubernetes.allocation.batch.size: 5 in 3.5, 10 in 4.0.0 (SPARK-50996). */
+static void test_default_batch_size_by_version(void **state)
+{
+    (void)state;
+    const char *versions[2] = {"3.5.1", "4.0.0"};
+    const char *want[2] = {"Going to request 5 executors", "Going to request 10 executors"};
+    for (int v = 0; v < 2; v++) {
+        struct env e;
+        env_start(&e, "4x32c128Gi", SCALE);
+        struct sub s;
+        sub_init(&s, "defbatch", "b42b3c941f297c00");
+        s.in.spark_version = versions[v];
+        spark_conf_set(s.conf, "spark.executor.instances", "12");
+        spark_conf_set(s.conf, "spark.executor.memory", "512m");
+        s.annotations[0] = SIM_ANN_WORK;
+        s.annotations[1] = "5";
+        submit(&e, &s);
+        struct rec r;
+        follow(&e, s.driver, &r);
+        assert_string_equal(slu_json_str(r.driver, "status.phase"), "Succeeded");
+        assert_int_equal(json_array_size(r.exec_added), 12);
+        char *log = read_log(&e, s.driver, NULL);
+        assert_non_null(strstr(log, want[v]));
+        assert_non_null(
+            strstr(log, v == 0 ? "Running Spark version 3.5.1" : "Running Spark version 4.0.0"));
+        free(log);
+        rec_release(&r);
+        sub_release(&s);
+        env_stop(&e);
+    }
+}
+
 static void test_max_pending_pods(void **state)
 {
     (void)state;
@@ -632,6 +664,37 @@ static void test_fail_driver(void **state)
     env_stop(&e);
 }
 
+/* deleteOnTermination=false: failed executors stay, labelled spark-exec-inactive=true. */
+static void test_failed_executor_kept_inactive(void **state)
+{
+    (void)state;
+    struct env e;
+    env_start(&e, "2x16c64Gi", SCALE);
+    struct sub s;
+    sub_init(&s, "inactive", "c52b3c941f297c00");
+    spark_conf_set(s.conf, "spark.executor.instances", "1");
+    spark_conf_set(s.conf, "spark.executor.maxNumFailures", "0");
+    spark_conf_set(s.conf, "spark.kubernetes.executor.deleteOnTermination", "false");
+    s.annotations[0] = SIM_ANN_FAIL;
+    s.annotations[1] = "executor-oom";
+    submit(&e, &s);
+    struct rec r;
+    follow(&e, s.driver, &r);
+    assert_string_equal(slu_json_str(r.driver, "status.phase"), "Failed");
+    assert_int_equal(json_array_size(r.exec_added), 1);
+    json_t *x =
+        sim_store_get(e.st, e.pods, "default", kube_object_name(json_array_get(r.exec_added, 0)));
+    assert_non_null(x);
+    assert_string_equal(slu_json_str(x, "status.phase"), "Failed");
+    assert_string_equal(slu_json_str(x, "status.containerStatuses[0].state.terminated.reason"),
+                        "OOMKilled");
+    assert_string_equal(slu_json_str(x, "metadata.labels.spark-exec-inactive"), "true");
+    json_decref(x);
+    rec_release(&r);
+    sub_release(&s);
+    env_stop(&e);
+}
+
 static void test_fail_executor_oom(void **state)
 {
     (void)state;
@@ -801,6 +864,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sparkpi_runs_to_completion),
         cmocka_unit_test(test_allocation_batches),
+        cmocka_unit_test(test_default_batch_size_by_version),
         cmocka_unit_test(test_max_pending_pods),
         cmocka_unit_test(test_dynamic_allocation_initial),
         cmocka_unit_test(test_keep_executors),
@@ -808,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_fail_submit),
         cmocka_unit_test(test_fail_driver),
         cmocka_unit_test(test_fail_executor_oom),
+        cmocka_unit_test(test_failed_executor_kept_inactive),
         cmocka_unit_test(test_unschedulable_waits_then_driver_deleted),
         cmocka_unit_test(test_driver_without_conf_fails),
         cmocka_unit_test(test_many_drivers),
