@@ -276,7 +276,7 @@ int cmd_operator(int argc, char **argv)
     ls.ctl = ctl;
 #ifdef OP_HAVE_SCHEDULED
     {
-        struct op_scheduled_opts so = {0};
+        struct op_scheduled_opts so = {.namespaces = co.namespaces};
         ls.sched = op_scheduled_new(c, &so);
     }
 #endif
