@@ -119,13 +119,20 @@ int spark_time_as(const char *s, const char *unit, int64_t *out, struct slu_err 
 int spark_time_parse_into(const char *s, const char *default_unit, const char *unit, int64_t *out,
                           struct slu_err *err);
 
-/* ================================================================ app (app.c; owner: lead) */
+/* ================================================================ app (app.c; owner: sparkapp).
+ * See docs/internals/spark.md, section "SparkApplication model". */
 
 /* Labels the operator puts on every pod it launches (spec/sparkapplication.md 3.2). */
 #define SPARK_LABEL_APP_NAME "sparkoperator.k8s.io/app-name"
 #define SPARK_LABEL_LAUNCHED_BY "sparkoperator.k8s.io/launched-by-spark-operator"
 #define SPARK_LABEL_SUBMISSION_ID "sparkoperator.k8s.io/submission-id"
 #define SPARK_LABEL_SCHEDULED_APP "sparkoperator.k8s.io/scheduled-app-name"
+/* Set on pods when sparkVersion < 3.0.0 or there is no pod template (nothing selects on it). */
+#define SPARK_LABEL_MUTATED_BY "sparkoperator.k8s.io/mutated-by-spark-operator"
+/* On the Services and ConfigMaps the operator creates. */
+#define SPARK_LABEL_CREATED_BY "sparkoperator.k8s.io/created-by-spark-operator"
+/* The Prometheus ConfigMap of an app is "<app>" SPARK_PROM_CONFIGMAP_SUFFIX. */
+#define SPARK_PROM_CONFIGMAP_SUFFIX "-prom-conf"
 
 /* What spark-submit would be given for one SparkApplication submission. */
 struct spark_submission {
@@ -147,6 +154,10 @@ struct spark_submission {
     json_t *executor_extras;
     json_t *driver_template; /* spec.driver.template (a PodTemplateSpec) or NULL */
     json_t *executor_template;
+    /* spec.volumes plus the ConfigMap volumes the webhook would add and that the extras mount
+     * (spark-configmap-volume, hadoop-configmap-volume, <app>-prom-conf-vol): pass it as
+     * spark_build_input.app_volumes. Always an array. */
+    json_t *app_volumes;
 };
 void spark_submission_free(struct spark_submission *s);
 
@@ -161,17 +172,31 @@ int spark_app_validate(const json_t *app, struct slu_err *err);
 /* spec.driver.podName, else sparkConf spark.kubernetes.driver.pod.name, else "<app>-driver".
  * Returned owned. */
 char *spark_app_driver_pod_name(const json_t *app);
-/* Defaults + validation + the operator's mapping of every spec field onto spark-submit.
- * submission_id (may be NULL) becomes the sparkoperator.k8s.io/submission-id label. */
+/* Defaults + validation + the operator's mapping of every spec field onto spark-submit
+ * (spec/sparkapplication.md 3.1, in the operator's order), Prometheus included (javaagent in
+ * javaOptions, spark.metrics.*, prometheus.io annotations). submission_id (may be NULL) becomes
+ * the sparkoperator.k8s.io/submission-id label and names the pod template files. Errors:
+ * SLU_EINVAL (validation, with causes), SLU_EUNSUPPORTED (spec.mode client). app is borrowed;
+ * *out returned owned. */
 int spark_app_to_submission(const json_t *app, const char *submission_id,
                             struct spark_submission **out, struct slu_err *err);
 /* The other way: a SparkApplication (returned owned) from a spark-submit's effective conf,
- * class, primary resource and arguments. Conf keys with a spec field go there; the rest go to
- * spec.sparkConf. name NULL: spark.app.name. ns NULL: spark.kubernetes.namespace or "default". */
+ * class, primary resource and arguments. Conf keys with a spec field go there (when the value fits
+ * the field's type); keys the operator sets itself are dropped (its labels, waitAppCompletion,
+ * spark.master, the default driver pod name); spark.kubernetes.{driver,executor}.podTemplateFile
+ * is read (a local file) into spec.{driver,executor}.template; the rest go to spec.sparkConf.
+ * So from_conf(to_submission(app).conf) gives the same conf again. --proxy-user is not part of
+ * the conf: set spec.proxyUser on the result. name NULL: spark.app.name. ns NULL:
+ * spark.kubernetes.namespace or "default". */
 int spark_app_from_conf(const struct spark_conf *conf, const char *main_class,
                         const char *primary_resource, char *const *args, size_t nargs,
                         const char *ns, const char *name, const char *spark_version, json_t **out,
                         struct slu_err *err);
+/* The <app>-prom-conf ConfigMap the operator creates before submitting (metrics.properties unless
+ * spec.monitoring.metricsPropertiesFile, prometheus.yaml unless prometheus.configFile; label
+ * created-by; owner reference when metadata.uid is set). *cm = NULL (and 0) when the app needs
+ * none. *cm returned owned. */
+int spark_app_prometheus_configmap(const json_t *app, json_t **cm, struct slu_err *err);
 
 /* ================================================================ build (build*.c, policy.c;
  * owner: sparkbuild). The Kubernetes objects `spark-submit --deploy-mode cluster` creates, built
