@@ -249,6 +249,29 @@ run "get sa" $K get serviceaccount -n sluice-system sluice-operator
 run "get svc" $K get service -n sluice-system sluice-operator-metrics
 expect '^sluice-operator-metrics +ClusterIP'
 run "get spark sa" $K get serviceaccount -n default spark
+# ---------------------------------------------------------------- the Helm chart
+# Helm is not installed here: helm_render.py renders the templates (the Go-template subset they
+# use), checks that with default values they say what the plain manifests say, and the result is
+# applied like the manifests.
+if python3 -c 'import yaml' 2>/dev/null; then
+    run "helm render" python3 "$SRC/tests/integration/helm_render.py" "$SRC/deploy/helm/sluice" \
+        --check-against "$SRC/deploy"
+    cp "$tmp/out" "$tmp/chart.yaml"
+    run "helm render (other values)" python3 "$SRC/tests/integration/helm_render.py" \
+        "$SRC/deploy/helm/sluice" --release other --namespace default --set-json \
+        '{"leaderElection":{"enabled":false},"extraArgs":["--resync=60"],"spark":{"jobNamespaces":["default","kube-system"]},"nodeSelector":{"pool":"system"},"podAnnotations":{"a":"b"}}'
+    expect '^ +- --resync=60$'
+    expect 'namespace: kube-system'
+    grep -q -- '--leader-elect' "$tmp/out" && fail "leaderElection.enabled=false still passes --leader-elect"
+    timeout 30 $K apply --validate=false -f "$tmp/chart.yaml" >"$tmp/out" 2>&1
+    grep -Eqi 'error (converting|parsing) YAML|yaml: line' "$tmp/out" && fail "rendered chart: YAML error"
+    expect '^serviceaccount/sluice-operator (configured|unchanged)'
+    expect '^service/sluice-operator-metrics (configured|unchanged)'
+    echo "the Helm chart renders (without Helm) to the plain manifests' objects"
+else
+    echo "note: no python3 with PyYAML: the Helm chart's templates are not rendered"
+fi
+
 # ---------------------------------------------------------------- the Deployment's command line
 # `sluice operator` with the very args of deploy/operator.yaml (only the listen address made
 # local and free, and a kubeconfig since this is not a pod): it must take them, serve /healthz
