@@ -75,21 +75,25 @@ static int run_list(const struct bench_sim *sim, long n)
     if (!c)
         return 1;
     long rss0 = bench_proc_kb(0, "VmRSS");
+    double c0 = bench_proc_cpu(0), s0 = bench_proc_cpu(sim->pid);
     double t0 = bench_now();
     json_t *list = NULL;
     struct slu_err err = {0};
     struct kube_list_opts lo = {.limit = 500};
     int rc = kube_list_all(c, &KUBE_RES_PODS, NS, &lo, &list, &err);
     double dt = bench_now() - t0;
+    double ccpu = bench_proc_cpu(0) - c0, scpu = bench_proc_cpu(sim->pid) - s0;
     size_t got = json_array_size(json_object_get(list, "items"));
     json_decref(list);
     long hwm = bench_proc_kb(0, "VmHWM");
     if (rc != 0)
         fprintf(stderr, "bench: list: %s\n", err.msg);
-    printf("  %-9s %6zu pods in %5.2f s  (RSS before %4.0f MB, peak holding the list %5.0f MB)\n",
-           "list", got, dt, rss0 / 1024.0, hwm / 1024.0);
-    printf("RESULT bench=informer phase=list n=%zu seconds=%.3f rss_before_mb=%.1f hwm_mb=%.1f\n",
-           got, dt, rss0 / 1024.0, hwm / 1024.0);
+    printf("  %-9s %6zu pods in %5.2f s  (RSS before %4.0f MB, peak holding the list %5.0f MB)  "
+           "CPU: client %.2f s, sim %.2f s\n",
+           "list", got, dt, rss0 / 1024.0, hwm / 1024.0, ccpu, scpu);
+    printf("RESULT bench=informer phase=list n=%zu seconds=%.3f rss_before_mb=%.1f hwm_mb=%.1f "
+           "client_cpu_s=%.2f sim_cpu_s=%.2f\n",
+           got, dt, rss0 / 1024.0, hwm / 1024.0, ccpu, scpu);
     slu_err_release(&err);
     kube_client_free(c);
     return rc == 0 && (long)got == n ? 0 : 1;
@@ -110,10 +114,12 @@ static int run_informer(const struct bench_sim *sim, long n, const char *mode)
     long adds = 0;
     struct kube_informer_handlers h = {.on_add = on_add, .ud = &adds};
     struct kube_informer *inf = kube_informer_new(c, &o, &h);
+    double c0 = bench_proc_cpu(0), s0 = bench_proc_cpu(sim->pid);
     double t0 = bench_now();
     kube_informer_start(inf);
     bool ok = kube_informer_wait_synced(inf, 110000);
     double dt = bench_now() - t0;
+    double ccpu = bench_proc_cpu(0) - c0, scpu = bench_proc_cpu(sim->pid) - s0;
     size_t len = kube_informer_len(inf);
     if (adds != n)
         fprintf(stderr, "bench: %ld on_add calls for %ld pods\n", adds, n);
@@ -133,12 +139,13 @@ static int run_informer(const struct bench_sim *sim, long n, const char *mode)
     malloc_trim(0);
     long rss_trim = bench_proc_kb(0, "VmRSS");
     printf("  %-9s %6zu pods in %5.2f s  RSS %4.0f -> %5.0f MB (peak %5.0f MB, %4.0f MB after "
-           "malloc_trim)  get: %.2f us%s\n",
-           mode, len, dt, rss0 / 1024.0, rss / 1024.0, hwm / 1024.0, rss_trim / 1024.0,
+           "malloc_trim)  CPU: client %.2f s, sim %.2f s  get: %.2f us%s\n",
+           mode, len, dt, rss0 / 1024.0, rss / 1024.0, hwm / 1024.0, rss_trim / 1024.0, ccpu, scpu,
            gdt / (double)n * 1e6, ok && (long)len == n && !missing ? "" : "  INCOMPLETE");
     printf("RESULT bench=informer phase=%s n=%zu sync_seconds=%.3f rss_before_mb=%.1f "
-           "rss_mb=%.1f hwm_mb=%.1f rss_trimmed_mb=%.1f get_us=%.2f synced=%s\n",
-           mode, len, dt, rss0 / 1024.0, rss / 1024.0, hwm / 1024.0, rss_trim / 1024.0,
+           "rss_mb=%.1f hwm_mb=%.1f rss_trimmed_mb=%.1f client_cpu_s=%.2f sim_cpu_s=%.2f "
+           "get_us=%.2f synced=%s\n",
+           mode, len, dt, rss0 / 1024.0, rss / 1024.0, hwm / 1024.0, rss_trim / 1024.0, ccpu, scpu,
            gdt / (double)n * 1e6, ok ? "yes" : "no");
     kube_informer_stop(inf);
     kube_informer_free(inf);
@@ -187,7 +194,7 @@ int main(int argc, char **argv)
         n = (long)v;
     }
     slu_log_set_level(SLU_LOG_ERROR);
-    printf("bench_informer: %ld pods, sim %s\n", n, bin);
+    printf("bench_informer: %ld pods, sim %s (load average %.1f)\n", n, bin, bench_loadavg());
     struct bench_sim sim;
     static const char *const extra[] = {"--nodes", "1x1c1Gi", NULL};
     if (bench_sim_start(&sim, bin, extra) != 0)

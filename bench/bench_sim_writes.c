@@ -220,7 +220,8 @@ int main(int argc, char **argv)
     n -= n % THREADS;
     slu_log_set_level(SLU_LOG_ERROR);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    printf("bench_sim_writes: %ld requests per phase, %d threads, sim %s\n", n, THREADS, bin);
+    printf("bench_sim_writes: %ld requests per phase, %d threads, sim %s (load average %.1f)\n", n,
+           THREADS, bin, bench_loadavg());
     fflush(stdout);
 
     long errors = 0;
@@ -280,9 +281,9 @@ int main(int argc, char **argv)
     printf("  ratios: create/raw-post %.2f, create/get %.2f; sim RSS with %ld pods: %.0f MB\n",
            create_rate / raw_rate, create_rate / get_rate, 2 * n + 400, (double)sim_rss / 1024);
     printf("RESULT bench=sim_writes phase=summary create_per_second=%.0f aim=5000 met=%s "
-           "create_vs_raw=%.2f create_vs_get=%.2f sim_rss_mb=%.0f\n",
+           "create_vs_raw=%.2f create_vs_get=%.2f sim_rss_mb=%.0f loadavg=%.1f\n",
            create_rate, create_rate >= 5000 ? "yes" : "no", create_rate / raw_rate,
-           create_rate / get_rate, (double)sim_rss / 1024);
+           create_rate / get_rate, (double)sim_rss / 1024, bench_loadavg());
     kube_client_free(c);
     bench_sim_stop(&sim);
     curl_global_cleanup();

@@ -79,6 +79,25 @@ static inline long bench_proc_kb(pid_t pid, const char *key)
     return v;
 }
 
+/* The 1-minute load average (the machine is shared: wall-clock rates depend on it). */
+static inline double bench_loadavg(void)
+{
+    double v = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        char b[64] = "";
+        if (fgets(b, sizeof b, f)) {
+            char *sp = strchr(b, ' ');
+            if (sp)
+                *sp = '\0';
+            if (slu_parse_double(b, &v) != 0)
+                v = -1;
+        }
+        fclose(f);
+    }
+    return v;
+}
+
 /* CPU seconds (user + system) used so far by process pid (0: self), from /proc/PID/stat. */
 static inline double bench_proc_cpu(pid_t pid)
 {

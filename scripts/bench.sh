@@ -71,6 +71,9 @@ printf '                          projection only %s s / %s MB; full objects %s 
 printf 'watch (%s events):    client %s events/s; raw HTTP %s events/s; client/raw %s\n' \
     "$WATCH_N" "$(get watch.summary.client_per_second)" "$(get watch.summary.raw_per_second)" \
     "$(get watch.summary.client_vs_raw)"
+printf '                          CPU per event: client %s us, sim %s us\n' \
+    "$(get watch.summary.client_cpu_us)" "$(get watch.summary.sim_cpu_us)"
+echo "Wall-clock rates depend on the load of the machine; the CPU figures much less (docs/benchmarks.md)."
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}" >&2
     exit 1
