@@ -242,7 +242,8 @@ int sim_sparkdriver_start(struct sim_cluster *c, struct sim_sparkdriver **out, s
 /* After the kubelet has stopped (no callback may run any more). NULL is fine. */
 void sim_sparkdriver_free(struct sim_sparkdriver *m);
 /* Counters, for tests and scale checks (read without the kubelet thread's cooperation: they are
- * atomics). */
+ * atomics). A driver counts as succeeded/failed when the model ends its container; the pod's
+ * status is written by the kubelet right after. */
 struct sim_sparkdriver_stats {
     uint64_t drivers_started, drivers_succeeded, drivers_failed;
     uint64_t executors_created, executors_running_now, drivers_active_now;

@@ -1450,13 +1450,13 @@ int sim_sparkdriver_start(struct sim_cluster *c, struct sim_sparkdriver **out, s
                                 .on_deleting = executor_deleting,
                                 .on_gone = executor_gone,
                                 .arg = m};
-    int rc;
-    if ((rc = sim_cluster_add_model(c, &drv, err)) || (rc = sim_cluster_add_model(c, &exe, err))) {
-        sim_sparkdriver_free(m);
-        return rc;
-    }
+    /* handed out before registering: on a failure half way, the cluster still frees it (after
+     * its kubelet, which never ran) and no registered model points at freed memory */
     *out = m;
-    return 0;
+    int rc = sim_cluster_add_model(c, &drv, err);
+    if (rc == 0)
+        rc = sim_cluster_add_model(c, &exe, err);
+    return rc;
 }
 
 void sim_sparkdriver_free(struct sim_sparkdriver *m)
