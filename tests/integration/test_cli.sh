@@ -176,6 +176,12 @@ expect 'Pi is roughly 3\.14'
 ok "logs tail" "$SLUICE" logs spark-pi-111111-driver --tail 1
 [ "$(wc -l <"$tmp/out")" -eq 1 ] || fail "--tail 1 gave $(wc -l <"$tmp/out") lines"
 
+# --master k8s://URL is the API server (the kubeconfig here points at a closed port)
+sed "s#server: .*#server: http://127.0.0.1:9#" "$tmp/kc" >"$tmp/kc-wrong"
+ok "master" "$SLUICE" submit --native --kubeconfig "$tmp/kc-wrong" --master "k8s://$SERVER" \
+    --unique-id 666666 -o name "${PI[@]}"
+expect '^pod/spark-pi-666666-driver$'
+
 # a failing driver: --wait exits 1 and says why
 ko "native wait failure" "$SLUICE" submit --native --wait --unique-id 222222 \
     --conf spark.kubernetes.driver.annotation.sim.sluice.dev/fail=driver "${PI[@]}"
@@ -183,7 +189,7 @@ expect_err '^Error: driver pod spark-pi-222222-driver failed: exit code 1'
 
 # executor logs while the job runs, then -f to the end
 ok "native no wait" "$SLUICE" submit --native --unique-id 333333 \
-    --conf spark.kubernetes.driver.annotation.sim.sluice.dev/work-core-seconds=200 "${PI[@]}"
+    --conf spark.kubernetes.driver.annotation.sim.sluice.dev/work-core-seconds=60 "${PI[@]}"
 # the other objects got the driver pod as owner (the driver deletes them when it ends)
 ok "owner refs" curl -sf "$SERVER/api/v1/namespaces/default/services/spark-pi-333333-driver-svc"
 jqeq '.metadata.ownerReferences[0].kind' Pod
