@@ -85,6 +85,11 @@ if ! command -v kubectl >/dev/null 2>&1; then
     exit 77
 fi
 
+# The CRDs on disk are what the generator writes (deploy/crds/ and the chart's copies).
+if command -v python3 >/dev/null 2>&1; then
+    run "gen-crds --check" python3 "$SRC/scripts/gen-crds.py" --check
+fi
+
 start_sim
 K="kubectl --request-timeout=20s"
 
