@@ -64,6 +64,12 @@ static json_t *wait_pod(struct env *e, const char *name, pod_pred pred, const vo
 {
     int64_t deadline = slu_now_mono_ns() + 10LL * 1000000000LL;
     while (slu_now_mono_ns() < deadline) {
+        /* level-triggered: the state may have been reached while events of other pods were
+         * being consumed, so look at the stored object first */
+        json_t *cur = sim_store_get(e->st, e->pods, "default", name);
+        if (pred(cur, arg))
+            return cur;
+        json_decref(cur);
         struct sim_event ev;
         int rc = sim_watcher_next(e->w, &ev, 100);
         if (rc == SLU_ETIMEDOUT)
