@@ -734,8 +734,11 @@ static void check_value(const json_t *val, const struct field *f, const char *pa
             struct slu_err e = {0};
             if (!json_is_string(x) && !json_is_number(x))
                 vtype(v, sub, "a quantity such as \"2\" or \"4Gi\"", x);
-            else if (kube_quantity_from_json(x, &q, &e) != 0)
-                vadd(v, "FieldValueInvalid", sub, "%s", e.msg);
+            else if (kube_quantity_from_json(x, &q, &e) != 0) {
+                char *t = scalar_text(x);
+                vadd(v, "FieldValueInvalid", sub, "invalid quantity \"%.40s\": %s", t, e.msg);
+                free(t);
+            }
             slu_err_release(&e);
         }
         break;
@@ -1210,10 +1213,16 @@ out:
     }
     struct slu_buf b = {0};
     slu_buf_printf(&b, "SparkApplication \"%s\" is invalid: ", name ? name : "");
-    for (size_t c = 0; c < v.e.ncauses; c++)
-        slu_buf_printf(&b, "%s%s", c ? "; " : "", v.e.causes[c].message);
-    if (v.dropped)
-        slu_buf_printf(&b, "; and %zu more", v.dropped);
+    /* err->msg holds 1 KiB: list what fits, count the rest (all are in err->causes) */
+    size_t listed = 0;
+    for (; listed < v.e.ncauses; listed++) {
+        const char *m = v.e.causes[listed].message;
+        if (listed && b.len + strlen(m) > 900)
+            break;
+        slu_buf_printf(&b, "%s%s", listed ? "; " : "", m);
+    }
+    if (v.dropped + (v.e.ncauses - listed))
+        slu_buf_printf(&b, "; and %zu more", v.dropped + (v.e.ncauses - listed));
     slu_err_set(&v.e, SLU_EINVAL, "%s", b.data);
     slu_err_set_reason(&v.e, "Invalid");
     slu_buf_release(&b);
