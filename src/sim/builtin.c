@@ -80,6 +80,17 @@ static const struct btype btypes[] = {
      true, "pdb", NULL, NULL, "status", NULL},
     {"scheduling.k8s.io", "v1", "priorityclasses", "priorityclass", "PriorityClass", false, false,
      "pc", NULL, NULL, NULL, NULL},
+    /* Served so that deployment manifests (deploy/) apply; no controller acts on them. */
+    {"apps", "v1", "deployments", "deployment", "Deployment", true, true, "deploy", "all", NULL,
+     "status", NULL},
+    {"rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false, false,
+     NULL, NULL, NULL, NULL, NULL},
+    {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding",
+     "ClusterRoleBinding", false, false, NULL, NULL, NULL, NULL, NULL},
+    {"rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, false, NULL, NULL, NULL,
+     NULL, NULL},
+    {"rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, false,
+     NULL, NULL, NULL, NULL, NULL},
 };
 
 static char **strv_from(const char *csv)
@@ -321,6 +332,8 @@ static const char *const meta_keys[] = {"name",
                                         NULL};
 static const char *const top_common[] = {"apiVersion", "kind", "metadata", NULL};
 static const char *const top_spec_status[] = {"spec", "status", NULL};
+static const char *const top_role[] = {"rules", "aggregationRule", NULL};
+static const char *const top_binding[] = {"roleRef", "subjects", NULL};
 static const char *const top_cm[] = {"data", "binaryData", "immutable", NULL};
 static const char *const top_secret[] = {"data", "stringData", "type", "immutable", NULL};
 static const char *const top_sa[] = {"secrets", "imagePullSecrets", "automountServiceAccountToken",
@@ -482,6 +495,8 @@ static const char *const *top_keys(const struct sim_rtype *rt)
         return top_lease;
     if (!strcmp(g, "scheduling.k8s.io"))
         return top_pc;
+    if (!strcmp(g, "rbac.authorization.k8s.io"))
+        return strstr(p, "bindings") ? top_binding : top_role;
     return top_spec_status;
 }
 
