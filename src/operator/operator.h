@@ -259,5 +259,8 @@ struct op_scheduled_stats {
         status_updates, status_conflicts, errors;
 };
 void op_scheduled_stats(struct op_scheduled *s, struct op_scheduled_stats *out);
+/* Appends the counters above in Prometheus text format (sluice_scheduled_<name>_total) and the
+ * work queue depth (sluice_scheduled_workqueue_depth). */
+void op_scheduled_metrics(struct op_scheduled *s, struct slu_buf *out);
 
 #endif

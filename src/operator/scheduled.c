@@ -184,7 +184,7 @@ static json_t *make_child(const json_t *parent, const char *run_name)
     json_object_foreach(plabels, k, v)
     {
         if (json_is_string(v))
-            json_object_set(labels, k, v);
+            json_object_set_new(labels, k, json_string(json_string_value(v)));
     }
     json_object_set_new(labels, SPARK_LABEL_SCHEDULED_APP, json_string(name));
     json_t *owner = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "apiVersion",
@@ -577,7 +577,7 @@ static int reconcile(struct op_scheduled *s, const char *key)
                 for (size_t i = 0; i < 2; i++) {
                     json_t *v = json_object_get(old, keep[i]);
                     if (v)
-                        json_object_set(p.status, keep[i], v);
+                        json_object_set_new(p.status, keep[i], slu_json_copy(v));
                     else
                         json_object_del(p.status, keep[i]);
                 }
@@ -716,6 +716,35 @@ void op_scheduled_free(struct op_scheduled *s)
     free(s->threads);
     kube_workqueue_free(s->q);
     free(s);
+}
+
+void op_scheduled_metrics(struct op_scheduled *s, struct slu_buf *out)
+{
+    struct op_scheduled_stats st;
+    op_scheduled_stats(s, &st);
+    static const char *const help[][2] = {
+        {"reconciles", "ScheduledSparkApplication reconciles"},
+        {"runs_started", "scheduled runs started (child SparkApplications created)"},
+        {"runs_skipped", "scheduled runs skipped by concurrencyPolicy Forbid"},
+        {"children_replaced", "unfinished runs deleted by concurrencyPolicy Replace"},
+        {"children_pruned", "finished runs deleted beyond the history limits"},
+        {"status_updates", "ScheduledSparkApplication status writes"},
+        {"status_conflicts", "ScheduledSparkApplication status write conflicts"},
+        {"errors", "ScheduledSparkApplication reconciles that failed and were retried"},
+    };
+    const uint64_t v[] = {st.reconciles,        st.runs_started,    st.runs_skipped,
+                          st.children_replaced, st.children_pruned, st.status_updates,
+                          st.status_conflicts,  st.errors};
+    for (size_t i = 0; i < SLU_ARRAY_LEN(v); i++)
+        slu_buf_printf(out,
+                       "# HELP sluice_scheduled_%s_total %s\n# TYPE sluice_scheduled_%s_total "
+                       "counter\nsluice_scheduled_%s_total %llu\n",
+                       help[i][0], help[i][1], help[i][0], help[i][0], (unsigned long long)v[i]);
+    slu_buf_printf(out,
+                   "# HELP sluice_scheduled_workqueue_depth keys waiting in the scheduled-app "
+                   "work queue\n# TYPE sluice_scheduled_workqueue_depth gauge\n"
+                   "sluice_scheduled_workqueue_depth %zu\n",
+                   kube_workqueue_len(s->q));
 }
 
 void op_scheduled_stats(struct op_scheduled *s, struct op_scheduled_stats *out)

@@ -527,6 +527,12 @@ static void test_restart_idempotent(void **state)
     op_scheduled_stats(S.ctl, &st);
     assert_true(st.reconciles > 0);
     assert_true(st.runs_skipped > 0);
+    struct slu_buf m = {0};
+    op_scheduled_metrics(S.ctl, &m);
+    assert_non_null(strstr(m.data, "# TYPE sluice_scheduled_runs_skipped_total counter\n"));
+    assert_null(strstr(m.data, "sluice_scheduled_reconciles_total 0\n"));
+    assert_non_null(strstr(m.data, "sluice_scheduled_workqueue_depth "));
+    slu_buf_release(&m);
 }
 
 int main(void)
