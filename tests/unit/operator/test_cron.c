@@ -277,6 +277,9 @@ static void test_zone_names(void **state)
     assert_int_equal(op_tz_offset(a, T("2026-03-29T01:00:00Z")), 7200);
     assert_int_equal(op_tz_offset(a, T("2026-10-25T00:59:59Z")), 7200);
     assert_int_equal(op_tz_offset(a, T("2026-10-25T01:00:00Z")), 3600);
+    /* a directory of the database is not a zone */
+    assert_true(op_tz_load("Europe", &z, &err) < 0);
+    slu_err_release(&err);
     /* a file that is not TZif */
     assert_int_equal(op_tz_load("zone1970.tab", &z, &err), SLU_EPARSE);
     slu_err_release(&err);
