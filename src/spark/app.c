@@ -1669,6 +1669,13 @@ static void template_confs(struct spark_conf *c, const char *role, const json_t 
     free(file);
 }
 
+/* Properties spark-submit also takes from a flag, which wins over the same --conf. */
+static const char *const flag_keys[] = {
+    "spark.app.name",      "spark.submit.deployMode", "spark.jars",           "spark.jars.packages",
+    "spark.jars.excludes", "spark.jars.repositories", "spark.submit.pyFiles", "spark.files",
+    "spark.archives",
+};
+
 int spark_app_to_submission(const json_t *app_in, const char *submission_id,
                             struct spark_submission **out, struct slu_err *err)
 {
@@ -1736,7 +1743,14 @@ int spark_app_to_submission(const json_t *app_in, const char *submission_id,
     json_t *v;
     json_object_foreach(json_object_get(spec, "sparkConf"), k, v)
     {
-        if (strcmp(k, "spark.kubernetes.driver.pod.name") != 0 && json_is_string(v))
+        if (strcmp(k, "spark.kubernetes.driver.pod.name") == 0 || !json_is_string(v))
+            continue;
+        /* spark-submit's flags (--name, --deploy-mode, --jars, ...) win over --conf */
+        bool flag = false;
+        for (size_t i = 0; i < SLU_ARRAY_LEN(flag_keys); i++)
+            if (strcmp(k, flag_keys[i]) == 0 && spark_conf_get(c, k))
+                flag = true;
+        if (!flag)
             spark_conf_set(c, k, json_string_value(v));
     }
     conf_set_map(c, "spark.hadoop.", json_object_get(spec, "hadoopConf"));
@@ -1757,6 +1771,8 @@ int spark_app_to_submission(const json_t *app_in, const char *submission_id,
     conf_set_json(c, "spark.driver.extraJavaOptions", json_object_get(driver, "javaOptions"));
     conf_set_json(c, "spark.kubernetes.driver.master", json_object_get(driver, "kubernetesMaster"));
     user_labels(c, "driver", app, driver);
+    /* the operator's labels win: it tracks its pods by them */
+    operator_labels(c, "driver", app, driver, submission_id);
     conf_set_map(c, "spark.kubernetes.driver.service.label.",
                  json_object_get(driver, "serviceLabels"));
     conf_set_map(c, "spark.kubernetes.driver.service.annotation.",
@@ -1782,6 +1798,7 @@ int spark_app_to_submission(const json_t *app_in, const char *submission_id,
     conf_set_json(c, "spark.kubernetes.executor.deleteOnTermination",
                   json_object_get(executor, "deleteOnTermination"));
     user_labels(c, "executor", app, executor);
+    operator_labels(c, "executor", app, executor, submission_id);
     secret_key_refs(c, "executor", executor);
     conf_set_json(c, "spark.executor.extraJavaOptions", json_object_get(executor, "javaOptions"));
     pod_env_secrets(c, "executor", executor);
@@ -1835,22 +1852,22 @@ static const struct {
     char kind;
 } field_map[] = {
     {"spark.kubernetes.container.image", "spec.image", 's'},
-    {"spark.kubernetes.container.image.pullPolicy", "spec.imagePullPolicy", 's'},
-    {"spark.kubernetes.memoryOverheadFactor", "spec.memoryOverheadFactor", 's'},
-    {"spark.driver.cores", "spec.driver.cores", 'i'},
-    {"spark.kubernetes.driver.request.cores", "spec.driver.coreRequest", 's'},
-    {"spark.kubernetes.driver.limit.cores", "spec.driver.coreLimit", 's'},
-    {"spark.driver.memory", "spec.driver.memory", 's'},
-    {"spark.driver.memoryOverhead", "spec.driver.memoryOverhead", 's'},
+    {"spark.kubernetes.container.image.pullPolicy", "spec.imagePullPolicy", 'P'},
+    {"spark.kubernetes.memoryOverheadFactor", "spec.memoryOverheadFactor", 'f'},
+    {"spark.driver.cores", "spec.driver.cores", 'p'},
+    {"spark.kubernetes.driver.request.cores", "spec.driver.coreRequest", 'q'},
+    {"spark.kubernetes.driver.limit.cores", "spec.driver.coreLimit", 'q'},
+    {"spark.driver.memory", "spec.driver.memory", 'm'},
+    {"spark.driver.memoryOverhead", "spec.driver.memoryOverhead", 'o'},
     {"spark.kubernetes.authenticate.driver.serviceAccountName", "spec.driver.serviceAccount", 's'},
     {"spark.driver.extraJavaOptions", "spec.driver.javaOptions", 's'},
     {"spark.kubernetes.driver.master", "spec.driver.kubernetesMaster", 's'},
-    {"spark.executor.instances", "spec.executor.instances", 'i'},
-    {"spark.executor.cores", "spec.executor.cores", 'i'},
-    {"spark.kubernetes.executor.request.cores", "spec.executor.coreRequest", 's'},
-    {"spark.kubernetes.executor.limit.cores", "spec.executor.coreLimit", 's'},
-    {"spark.executor.memory", "spec.executor.memory", 's'},
-    {"spark.executor.memoryOverhead", "spec.executor.memoryOverhead", 's'},
+    {"spark.executor.instances", "spec.executor.instances", 'p'},
+    {"spark.executor.cores", "spec.executor.cores", 'p'},
+    {"spark.kubernetes.executor.request.cores", "spec.executor.coreRequest", 'q'},
+    {"spark.kubernetes.executor.limit.cores", "spec.executor.coreLimit", 'q'},
+    {"spark.executor.memory", "spec.executor.memory", 'm'},
+    {"spark.executor.memoryOverhead", "spec.executor.memoryOverhead", 'o'},
     {"spark.kubernetes.authenticate.executor.serviceAccountName", "spec.executor.serviceAccount",
      's'},
     {"spark.executor.extraJavaOptions", "spec.executor.javaOptions", 's'},
@@ -1904,23 +1921,89 @@ static const struct {
     {"spark.executorEnv.", "spec.executor.envVars"},
 };
 
-/* The value as JSON of the kind, or NULL when it does not fit. */
+/* The value as JSON of the kind, or NULL when it does not fit (it then stays in sparkConf, so
+ * the app maps back to the very same conf and passes validation). Kinds: 's' any string, 'i'
+ * int32, 'p' int32 > 0, 'b' "true"/"false", 'm' memory > 0, 'o' memory >= 0, 'q' CPU quantity >
+ * 0, 'f' number >= 0, 'P' image pull policy. */
 static json_t *typed_value(const char *v, char kind)
 {
-    if (kind == 'i') {
-        int64_t n;
-        if (slu_parse_i64(v, &n) == 0 && n >= INT32_MIN && n <= INT32_MAX)
-            return json_integer(n);
+    int64_t n;
+    double d;
+    struct kube_quantity q;
+    switch (kind) {
+    case 'i':
+    case 'p':
+        if (slu_parse_i64(v, &n) == 0 && n >= (kind == 'p' ? 1 : INT32_MIN) && n <= INT32_MAX) {
+            /* only the canonical text maps back to itself */
+            char buf[24];
+            snprintf(buf, sizeof(buf), "%lld", (long long)n);
+            if (strcmp(buf, v) == 0)
+                return json_integer(n);
+        }
         return NULL;
-    }
-    if (kind == 'b') {
+    case 'b':
         if (strcmp(v, "true") == 0)
             return json_true();
         if (strcmp(v, "false") == 0)
             return json_false();
         return NULL;
+    case 'm':
+    case 'o':
+        if (spark_size_parse(v, "m", &n, NULL) != 0 || n < 0 || (n == 0 && kind == 'm'))
+            return NULL;
+        return json_string(v);
+    case 'q':
+        if (kube_quantity_parse(v, &q, NULL) != 0 || q.nanos <= 0)
+            return NULL;
+        return json_string(v);
+    case 'f':
+        if (slu_parse_double(v, &d) != 0 || !(d >= 0))
+            return NULL;
+        return json_string(v);
+    case 'P':
+        if (strcmp(v, "Always") != 0 && strcmp(v, "Never") != 0 && strcmp(v, "IfNotPresent") != 0)
+            return NULL;
+        return json_string(v);
+    default:
+        return json_string(v);
     }
-    return json_string(v);
+}
+
+/* A comma list as the spec's list, when joining it back gives v exactly (no blanks around
+ * entries, no empty entries); else NULL. */
+static json_t *list_value(const char *v)
+{
+    if (!*v)
+        return NULL;
+    char **parts = slu_str_split(v, ',', false, NULL);
+    json_t *arr = json_array();
+    bool exact = parts != NULL;
+    for (char **p = parts; exact && *p; p++) {
+        size_t l = strlen(*p);
+        if (l == 0 || isspace((unsigned char)(*p)[0]) || isspace((unsigned char)(*p)[l - 1]))
+            exact = false;
+        else
+            json_array_append_new(arr, json_string(*p));
+    }
+    slu_strv_free(parts);
+    if (!exact) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+/* Whether a map entry (key under a prefix) is valid where it would go: label keys and values
+ * for labels and selectors, annotation keys, non-empty otherwise. */
+static bool map_entry_fits(const char *path, const char *key, const char *value)
+{
+    if (!*key)
+        return false;
+    if (slu_str_has_suffix(path, "abels") || slu_str_has_suffix(path, "nodeSelector"))
+        return !kube_label_key_invalid(key) && !kube_label_value_invalid(value);
+    if (slu_str_has_suffix(path, "nnotations"))
+        return !kube_label_key_invalid(key);
+    return true;
 }
 
 /* The object at a dotted path (keys without dots), created when absent. Borrowed. */
@@ -1976,7 +2059,7 @@ static bool role_secret_entry(json_t *app, const char *k, const char *v)
             free(sn);
             return true;
         }
-        if (slu_str_has_prefix(k, p2) && k[strlen(p2)]) {
+        if (slu_str_has_prefix(k, p2) && kube_is_dns1123_subdomain(k + strlen(p2))) {
             snprintf(path, sizeof(path), "spec.%s", roles[r]);
             json_t *pod = obj_path(app, path);
             json_array_append_new(arr_at(pod, "secrets"),
@@ -2051,7 +2134,10 @@ int spark_app_from_conf(const struct spark_conf *conf, const char *main_class,
     obj_at(spec, "driver");
     obj_at(spec, "executor");
     const char *image = spark_conf_get(conf, "spark.kubernetes.container.image");
-    bool da_on = slu_streq(spark_conf_get(conf, "spark.dynamicAllocation.enabled"), "true");
+    /* dynamic allocation goes to its fields only as the operator writes it (enabled and
+     * shuffleTracking.enabled both set); otherwise the keys stay as they are in sparkConf */
+    bool da_on = slu_streq(spark_conf_get(conf, "spark.dynamicAllocation.enabled"), "true") &&
+                 spark_conf_get(conf, "spark.dynamicAllocation.shuffleTracking.enabled");
     char *default_pod = slu_asprintf("%s-driver", name);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < spark_conf_len(conf); i++) {
@@ -2060,7 +2146,9 @@ int spark_app_from_conf(const struct spark_conf *conf, const char *main_class,
         /* what the operator sets itself, or what has a place outside the spec */
         if (strcmp(k, "spark.app.name") == 0 || strcmp(k, "spark.submit.deployMode") == 0 ||
             strcmp(k, "spark.master") == 0 || strcmp(k, "spark.kubernetes.namespace") == 0 ||
-            strcmp(k, "spark.kubernetes.submission.waitAppCompletion") == 0 || is_operator_label(k))
+            (strcmp(k, "spark.kubernetes.submission.waitAppCompletion") == 0 &&
+             strcmp(v, "false") == 0) ||
+            is_operator_label(k))
             continue;
         if (strcmp(k, "spark.kubernetes.driver.pod.name") == 0 && strcmp(v, default_pod) == 0)
             continue;
@@ -2084,11 +2172,6 @@ int spark_app_from_conf(const struct spark_conf *conf, const char *main_class,
             rc = load_template(app, "executor", v, err);
             continue;
         }
-        if ((strcmp(k, "spark.kubernetes.driver.podTemplateContainerName") == 0 &&
-             strcmp(v, DRIVER_CONTAINER) == 0) ||
-            (strcmp(k, "spark.kubernetes.executor.podTemplateContainerName") == 0 &&
-             strcmp(v, EXECUTOR_CONTAINER) == 0))
-            continue;
         for (size_t j = 0; !done && j < SLU_ARRAY_LEN(field_map); j++)
             if (strcmp(k, field_map[j].key) == 0) {
                 json_t *tv = typed_value(v, field_map[j].kind);
@@ -2109,17 +2192,16 @@ int spark_app_from_conf(const struct spark_conf *conf, const char *main_class,
             }
         for (size_t j = 0; !done && j < SLU_ARRAY_LEN(list_map); j++)
             if (strcmp(k, list_map[j].key) == 0) {
-                json_t *arr = json_array();
-                char **parts = slu_str_split(v, ',', true, NULL);
-                for (char **p = parts; p && *p; p++)
-                    if (**p)
-                        json_array_append_new(arr, json_string(*p));
-                slu_strv_free(parts);
-                slu_json_set(app, list_map[j].path, arr);
-                done = true;
+                json_t *arr = list_value(v);
+                if (arr) {
+                    slu_json_set(app, list_map[j].path, arr);
+                    done = true;
+                }
+                break;
             }
         for (size_t j = 0; !done && j < SLU_ARRAY_LEN(map_map); j++)
-            if (slu_str_has_prefix(k, map_map[j].prefix) && k[strlen(map_map[j].prefix)]) {
+            if (slu_str_has_prefix(k, map_map[j].prefix) &&
+                map_entry_fits(map_map[j].path, k + strlen(map_map[j].prefix), v)) {
                 set_map_entry(app, map_map[j].path, k + strlen(map_map[j].prefix), json_string(v));
                 done = true;
             }

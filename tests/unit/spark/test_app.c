@@ -216,7 +216,7 @@ static void test_from_conf_roundtrip(void **state)
     spark_conf_set(c, "spark.kubernetes.container.image", "apache/spark:4.0.4");
     spark_conf_set(c, "spark.executor.instances", "5");
     spark_conf_set(c, "spark.driver.memory", "2g");
-    spark_conf_set(c, "spark.jars", "a.jar, b.jar");
+    spark_conf_set(c, "spark.jars", "a.jar,b.jar");
     spark_conf_set(c, "spark.kubernetes.driver.label.team", "x");
     spark_conf_set(c, "spark.sql.shuffle.partitions", "64");
     spark_conf_set(c, "spark.executorEnv.FOO", "bar");
@@ -563,7 +563,10 @@ static void test_from_conf_fields(void **state)
         "c0");
     assert_null(json_object_get(sc, "spark.kubernetes.driver.podTemplateFile"));
     assert_null(json_object_get(sc, "spark.master"));
-    assert_null(json_object_get(sc, "spark.kubernetes.submission.waitAppCompletion"));
+    /* kept: it is not the operator's "false" */
+    assert_string_equal(
+        json_string_value(json_object_get(sc, "spark.kubernetes.submission.waitAppCompletion")),
+        "true");
     assert_string_equal(json_string_value(json_object_get(sc, "spark.executor.cores")), "1.5");
     assert_string_equal(
         json_string_value(json_object_get(sc, "spark.dynamicAllocation.minExecutors")), "2");
