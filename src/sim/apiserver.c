@@ -780,8 +780,10 @@ int sim_write_kubeconfig(struct sim *s, const char *path, struct slu_err *err)
                      "current-context: sluice-sim\n"
                      "preferences: {}\n"
                      "users:\n"
-                     "- name: sluice-sim\n"
-                     "  user: {}\n");
+                     "- name: sluice-sim\n");
+    /* Over HTTPS, kubectl prompts for a username when the user has no credentials at all; the
+     * sim does no authentication, so any token does. */
+    slu_buf_puts(&b, s->ca_pem ? "  user:\n    token: sluice-sim\n" : "  user: {}\n");
     int rc = slu_write_file(path, b.data, b.len, 0600, err);
     slu_buf_release(&b);
     return rc;
