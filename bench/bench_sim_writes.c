@@ -225,8 +225,13 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     long errors = 0;
+    double c0 = bench_proc_cpu(0);
     double dt = phase_store(n, &errors);
+    double store_cpu_us = (bench_proc_cpu(0) - c0) / (double)n * 1e6;
     report("store", n, errors, dt, NULL, NULL);
+    printf("             CPU per create in the store: %.1f us (4 threads, one store mutex)\n",
+           store_cpu_us);
+    printf("RESULT bench=sim_writes phase=store_cpu cpu_us=%.1f\n", store_cpu_us);
     fflush(stdout);
 
     struct bench_sim sim;
