@@ -15,14 +15,28 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A user label named like the operator's mutated-by label cannot come back from a conf (the
+ * operator's own is dropped); every other entry must. */
+static bool ignored(const char *k)
+{
+    return slu_str_has_suffix(k, ".label." SPARK_LABEL_MUTATED_BY);
+}
+
 static bool conf_equal(const struct spark_conf *a, const struct spark_conf *b)
 {
-    if (spark_conf_len(a) != spark_conf_len(b))
-        return false;
-    for (size_t i = 0; i < spark_conf_len(a); i++)
-        if (!slu_streq(spark_conf_get(b, spark_conf_key_at(a, i)), spark_conf_value_at(a, i)))
+    size_t na = 0, nb = 0;
+    for (size_t i = 0; i < spark_conf_len(a); i++) {
+        const char *k = spark_conf_key_at(a, i);
+        if (ignored(k))
+            continue;
+        na++;
+        if (!slu_streq(spark_conf_get(b, k), spark_conf_value_at(a, i)))
             return false;
-    return true;
+    }
+    for (size_t i = 0; i < spark_conf_len(b); i++)
+        if (!ignored(spark_conf_key_at(b, i)))
+            nb++;
+    return na == nb;
 }
 
 static void round_trip(const struct spark_submission *s)
