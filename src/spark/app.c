@@ -1692,11 +1692,12 @@ int spark_app_to_submission(const json_t *app_in, const char *submission_id,
     json_t *spec = json_object_get(app, "spec");
     const char *mode = slu_json_str(spec, "mode");
     if (!slu_streq(mode, "cluster")) {
+        slu_err_set(err, SLU_EUNSUPPORTED,
+                    "spec.mode: \"%s\" is not supported: sluice runs the driver in its own pod "
+                    "(cluster mode)",
+                    mode ? mode : "");
         json_decref(app);
-        return slu_err_set(err, SLU_EUNSUPPORTED,
-                           "spec.mode: \"%s\" is not supported: sluice runs the driver in its "
-                           "own pod (cluster mode)",
-                           mode ? mode : "");
+        return SLU_EUNSUPPORTED;
     }
     prometheus_apply(app);
     struct spark_submission *s = slu_calloc(1, sizeof(*s));
