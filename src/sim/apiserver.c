@@ -21,6 +21,12 @@
 
 const char *sim_req_query(const struct sim_req *r, const char *name)
 {
+    if (!r->conn) {
+        for (size_t i = 0; r->args && r->args[i]; i += 2)
+            if (!strcmp(r->args[i], name))
+                return r->args[i + 1];
+        return NULL;
+    }
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
@@ -28,21 +34,79 @@ void sim_resp_json(struct sim_resp *resp, int status, json_t *v)
 {
     resp->status = status;
     free(resp->body);
+    if (!v) {
+        /* a json_pack/json_string that failed (it cannot here once strings are clean, but a
+         * client must still get a Status rather than an empty 200) */
+        status = resp->status = 500;
+        v = json_pack("{s:s,s:s,s:{},s:s,s:s,s:s,s:i}", "kind", "Status", "apiVersion", "v1",
+                      "metadata", "status", "Failure", "message",
+                      "the response could not be encoded as JSON", "reason", "InternalError",
+                      "code", 500);
+    }
     resp->body = json_dumps(v, JSON_COMPACT);
     resp->len = resp->body ? strlen(resp->body) : 0;
     resp->content_type = "application/json";
     json_decref(v);
 }
 
+/* Length of the valid UTF-8 sequence at p (NUL-terminated), or 0 when it is not one: no
+ * overlong forms, no surrogates, nothing above U+10FFFF (what jansson accepts). */
+static size_t utf8_seq_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+#define CONT(x) ((x) >= 0x80 && (x) <= 0xBF)
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return CONT(p[1]) ? 2 : 0;
+    if (c == 0xE0)
+        return p[1] >= 0xA0 && p[1] <= 0xBF && CONT(p[2]) ? 3 : 0;
+    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF)
+        return CONT(p[1]) && CONT(p[2]) ? 3 : 0;
+    if (c == 0xED)
+        return p[1] >= 0x80 && p[1] <= 0x9F && CONT(p[2]) ? 3 : 0;
+    if (c == 0xF0)
+        return p[1] >= 0x90 && p[1] <= 0xBF && CONT(p[2]) && CONT(p[3]) ? 4 : 0;
+    if (c >= 0xF1 && c <= 0xF3)
+        return CONT(p[1]) && CONT(p[2]) && CONT(p[3]) ? 4 : 0;
+    if (c == 0xF4)
+        return p[1] >= 0x80 && p[1] <= 0x8F && CONT(p[2]) && CONT(p[3]) ? 4 : 0;
+#undef CONT
+    return 0;
+}
+
+/* A JSON string of s with every byte that is not valid UTF-8 replaced by U+FFFD, as Go's
+ * encoding/json does: messages and names echo the request path and query, which may hold any
+ * bytes, and json_string() would return NULL on them (and the Status would be lost). */
+static json_t *json_string_lossy(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    struct slu_buf b = {0};
+    while (*p) {
+        size_t n = utf8_seq_len(p);
+        if (n == 0) {
+            slu_buf_puts(&b, "\xEF\xBF\xBD");
+            p++;
+        } else {
+            slu_buf_append(&b, p, n);
+            p += n;
+        }
+    }
+    json_t *v = json_stringn(b.data ? b.data : "", b.len);
+    slu_buf_release(&b);
+    return v;
+}
+
 static json_t *status_json(int code, const char *reason, const char *msg, const struct slu_err *e)
 {
-    json_t *s = json_pack("{s:s,s:s,s:{},s:s,s:s,s:s,s:i}", "kind", "Status", "apiVersion", "v1",
-                          "metadata", "status", code < 400 ? "Success" : "Failure", "message",
-                          msg ? msg : "", "reason", reason ? reason : "", "code", code);
+    json_t *s =
+        json_pack("{s:s,s:s,s:{},s:s,s:o,s:s,s:i}", "kind", "Status", "apiVersion", "v1",
+                  "metadata", "status", code < 400 ? "Success" : "Failure", "message",
+                  json_string_lossy(msg ? msg : ""), "reason", reason ? reason : "", "code", code);
     if (e && (e->name[0] || e->kind[0] || e->ncauses || e->retry_after)) {
         json_t *d = json_object();
         if (e->name[0])
-            json_object_set_new(d, "name", json_string(e->name));
+            json_object_set_new(d, "name", json_string_lossy(e->name));
         if (e->kind[0]) {
             /* "widgets.example.com" -> kind widgets, group example.com */
             const char *dot = strchr(e->kind, '.');
@@ -50,7 +114,7 @@ static json_t *status_json(int code, const char *reason, const char *msg, const 
                 json_object_set_new(d, "group", json_string(dot + 1));
                 json_object_set_new(d, "kind", json_stringn(e->kind, (size_t)(dot - e->kind)));
             } else {
-                json_object_set_new(d, "kind", json_string(e->kind));
+                json_object_set_new(d, "kind", json_string_lossy(e->kind));
             }
         }
         if (e->ncauses) {
@@ -59,9 +123,9 @@ static json_t *status_json(int code, const char *reason, const char *msg, const 
                 json_t *c = json_object();
                 if (e->causes[i].reason)
                     json_object_set_new(c, "reason", json_string(e->causes[i].reason));
-                json_object_set_new(c, "message", json_string(e->causes[i].message));
+                json_object_set_new(c, "message", json_string_lossy(e->causes[i].message));
                 if (e->causes[i].field)
-                    json_object_set_new(c, "field", json_string(e->causes[i].field));
+                    json_object_set_new(c, "field", json_string_lossy(e->causes[i].field));
                 json_array_append_new(cs, c);
             }
             json_object_set_new(d, "causes", cs);
@@ -520,7 +584,7 @@ static void dispatch(struct sim_req *r, struct sim_resp *resp)
     char *copy = slu_strdup(path);
     char *segs[MAX_SEGS];
     size_t n = split_path(copy, segs);
-    if (n > MAX_SEGS || n < 2) {
+    if (n > MAX_SEGS || n < 2 || (n == 2 && strcmp(segs[0], "api"))) {
         if (n == 2 && !strcmp(segs[0], "apis")) {
             /* /apis/{group} */
             struct slu_vec groups = {0};
@@ -547,14 +611,22 @@ static void dispatch(struct sim_req *r, struct sim_resp *resp)
     }
     if (!strcmp(segs[0], "api")) {
         route_gv(r, "", segs[1], segs + 2, n - 2, resp);
-    } else if (!strcmp(segs[0], "apis") && n >= 3) {
+    } else if (!strcmp(segs[0], "apis")) {
         route_gv(r, segs[1], segs[2], segs + 3, n - 3, resp);
-    } else if (!strcmp(segs[0], "apis") && n == 2) {
-        not_found(resp);
     } else {
         not_found(resp);
     }
     free(copy);
+}
+
+/* A whole request, once its body is read (too_big: it went over SIM_MAX_BODY). */
+static void handle(struct sim_req *r, bool too_big, struct sim_resp *resp)
+{
+    if (too_big || r->body_len > SIM_MAX_BODY)
+        sim_resp_status(resp, 413, "RequestEntityTooLarge", "Request entity too large: limit is %u",
+                        SIM_MAX_BODY);
+    else
+        dispatch(r, resp);
 }
 
 /* ---------------------------------------------------------------- MHD plumbing */
@@ -648,22 +720,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     struct sim_resp resp = {0};
-    if (cs->too_big) {
-        sim_resp_status(&resp, 413, "RequestEntityTooLarge",
-                        "Request entity too large: limit is %u", SIM_MAX_BODY);
-    } else {
-        struct sim_req r = {
-            .sim = sim,
-            .conn = c,
-            .method = method,
-            .path = url,
-            .body = cs->body.data ? cs->body.data : "",
-            .body_len = cs->body.len,
-            .accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"),
-            .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
-        };
-        dispatch(&r, &resp);
-    }
+    struct sim_req r = {
+        .sim = sim,
+        .conn = c,
+        .method = method,
+        .path = url,
+        .body = cs->body.data ? cs->body.data : "",
+        .body_len = cs->body.len,
+        .accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"),
+        .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+    };
+    handle(&r, cs->too_big, &resp);
     enum MHD_Result rc = send_resp(c, &resp);
     resp_release(&resp);
     return rc;
@@ -678,6 +745,38 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         free(cs);
         *con_cls = NULL;
     }
+}
+
+static int hex_val(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes the request path and each query key and value in place, as libmicrohttpd's
+ * own unescaper does, except that "%00" stays as it is: a decoded NUL would end the C string
+ * early and silently turn ".../configmaps/%00x" into ".../configmaps/" (a DELETE of one
+ * object into a deletecollection). Kept literally, it is an invalid name that gets a 404 or
+ * 422 naming it. Returns the new length. */
+static size_t unescape_keep_nul(void *cls, struct MHD_Connection *c, char *s)
+{
+    char *w = s;
+    for (const char *p = s; *p; p++) {
+        int hi, lo;
+        if (*p == '%' && (hi = hex_val(p[1])) >= 0 && (lo = hex_val(p[2])) >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -705,8 +804,9 @@ static int start_daemon(struct sim *s, int port, struct slu_err *err)
             (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)256, MHD_OPTION_THREAD_STACK_SIZE,
             (size_t)(1024 * 1024), MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
-            MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem, MHD_OPTION_END);
+            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul,
+            s, MHD_OPTION_HTTPS_MEM_KEY, s->key_pem, MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
+            MHD_OPTION_END);
     } else {
         s->d = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -714,7 +814,8 @@ static int start_daemon(struct sim *s, int port, struct slu_err *err)
             (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)256, MHD_OPTION_THREAD_STACK_SIZE,
             (size_t)(1024 * 1024), MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul,
+            s, MHD_OPTION_END);
     }
     if (!s->d)
         return slu_err_set(err, SLU_EIO, "cannot listen on 127.0.0.1:%d", port);
@@ -751,6 +852,75 @@ static void *restart_main(void *arg)
     }
     pthread_mutex_unlock(&s->restart_mu);
     return NULL;
+}
+
+/* ---------------------------------------------------------------- test seam */
+
+#define SEAM_MAX_ARGS 64
+
+void sim__handle_request(struct sim *s, const char *method, const char *target,
+                         const char *content_type, const char *accept, const char *body,
+                         size_t body_len, int *status, char **out, size_t *len)
+{
+    char *path = slu_strdup(target);
+    const char *args[2 * SEAM_MAX_ARGS + 1];
+    size_t na = 0;
+    char *q = strchr(path, '?');
+    if (q) {
+        *q++ = '\0';
+        /* as libmicrohttpd splits a query: '&' between pairs, the first '=' in each, '+' is a
+         * space, then each part is percent-decoded */
+        while (q && *q && na < 2 * SEAM_MAX_ARGS) {
+            char *amp = strchr(q, '&');
+            if (amp)
+                *amp++ = '\0';
+            char *eq = strchr(q, '=');
+            if (eq)
+                *eq++ = '\0';
+            for (char *p = q; *p; p++)
+                if (*p == '+')
+                    *p = ' ';
+            for (char *p = eq; p && *p; p++)
+                if (*p == '+')
+                    *p = ' ';
+            unescape_keep_nul(NULL, NULL, q);
+            if (eq)
+                unescape_keep_nul(NULL, NULL, eq);
+            args[na++] = q;
+            args[na++] = eq ? eq : "";
+            q = amp;
+        }
+    }
+    args[na] = NULL;
+    unescape_keep_nul(NULL, NULL, path);
+    struct sim_req r = {
+        .sim = s,
+        .method = method,
+        .path = path,
+        .body = body ? body : "",
+        .body_len = body ? body_len : 0,
+        .accept = accept,
+        .content_type = content_type,
+        .args = args,
+    };
+    struct sim_resp resp = {0};
+    handle(&r, false, &resp);
+    if (resp.stream) {
+        /* the stream's state is freed with the response, as when a client leaves at once */
+        MHD_destroy_response(resp.stream);
+        resp.stream = NULL;
+        free(resp.body);
+        resp.body = slu_strdup("");
+        resp.len = 0;
+    } else if (!resp.body) {
+        sim_resp_status(&resp, 500, "InternalError", "no response");
+    }
+    *status = resp.status;
+    *out = resp.body;
+    *len = resp.len;
+    resp.body = NULL;
+    resp_release(&resp);
+    free(path);
 }
 
 /* ---------------------------------------------------------------- public API */

@@ -837,12 +837,18 @@ static bool is_config_key(const char *k)
 
 static void data_keys(const json_t *data, const char *field, struct slu_err *e)
 {
+    if (data && !json_is_null(data) && !json_is_object(data)) {
+        cause(e, "FieldValueTypeInvalid", field, "Invalid value: must be a map of strings");
+        return;
+    }
     const char *k;
     const json_t *v;
     json_object_foreach((json_t *)data, k, v)
     {
         if (!is_config_key(k))
             cause(e, "FieldValueInvalid", field, "Invalid value: \"%s\": %s", k, cm_key_msg);
+        else if (!json_is_string(v) && !json_is_null(v))
+            cause(e, "FieldValueTypeInvalid", field, "Invalid value: \"%s\": must be a string", k);
     }
 }
 

@@ -89,6 +89,50 @@ static int write_opts(struct sim_req *r, struct sim_write_opts *wo, struct sim_r
     return 0;
 }
 
+/* Deepest nesting of objects and arrays a request body may have. jansson stops at 2048 and
+ * the YAML loader at 256, but the recursive walks that follow (strategic merge, schema
+ * pruning, comparisons) run on a connection thread's 1 MiB stack: 2048 levels of strategic
+ * merge patch overflowed it. Real objects, CRD schemas included, stay far below. */
+#define SIM_MAX_BODY_DEPTH 256
+
+/* True when v nests deeper than left levels (stops looking below that, so the recursion is
+ * bounded by the cap). */
+static bool nested_deeper(const json_t *v, int left)
+{
+    if (!json_is_object(v) && !json_is_array(v))
+        return false;
+    if (left <= 0)
+        return true;
+    size_t i;
+    const char *k;
+    json_t *x;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+        {
+            if (nested_deeper(x, left - 1))
+                return true;
+        }
+    } else {
+        json_object_foreach((json_t *)v, k, x)
+        {
+            if (nested_deeper(x, left - 1))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Rejects (400, v freed) a decoded body nested deeper than SIM_MAX_BODY_DEPTH. */
+static int check_depth(json_t **v, const char *what, struct slu_err *e)
+{
+    if (!nested_deeper(*v, SIM_MAX_BODY_DEPTH))
+        return 0;
+    json_decref(*v);
+    *v = NULL;
+    return bad_request(e, "error decoding %s: objects and arrays nested deeper than %d levels",
+                       what, SIM_MAX_BODY_DEPTH);
+}
+
 /* Parses the request body (JSON, or YAML when the content type says so). */
 static int parse_body(struct sim_req *r, bool strict, json_t **out, struct slu_err *e)
 {
@@ -104,6 +148,8 @@ static int parse_body(struct sim_req *r, bool strict, json_t **out, struct slu_e
             slu_err_release(&ye);
             return SLU_EBADREQUEST;
         }
+        if (check_depth(&doc, "YAML", e))
+            return SLU_EBADREQUEST;
         *out = doc;
         return 0;
     }
@@ -137,6 +183,8 @@ static int parse_body(struct sim_req *r, bool strict, json_t **out, struct slu_e
     if (!v)
         return bad_request(e, "error decoding JSON: %s (line %d, column %d)", je.text, je.line,
                            je.column);
+    if (check_depth(&v, "JSON", e))
+        return SLU_EBADREQUEST;
     *out = v;
     return 0;
 }
@@ -163,7 +211,9 @@ static int parse_sels(struct sim_req *r, const struct sim_rtype *rt, struct sels
     const char *f = sim_req_query(r, "fieldSelector");
     struct slu_err pe = {0};
     if (l && *l && kube_label_selector_parse(l, &s->ls, &pe) != 0) {
-        bad_request(e, "unable to parse requirement: %s", pe.msg);
+        /* the selector parser already words most of its errors this way */
+        static const char pfx[] = "unable to parse requirement: ";
+        bad_request(e, "%s%s", slu_str_has_prefix(pe.msg, pfx) ? "" : pfx, pe.msg);
         slu_err_release(&pe);
         return SLU_EBADREQUEST;
     }
@@ -246,6 +296,8 @@ static bool client_gone(int fd)
 
 static int conn_fd(struct MHD_Connection *c)
 {
+    if (!c)
+        return -1; /* sim__handle_request: no socket */
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     return ci ? ci->connect_fd : -1;
@@ -529,9 +581,26 @@ static void do_watch(struct sim_req *r, const struct sim_rtype *rt, const char *
 
 /* ---------------------------------------------------------------- get / list */
 
+/* resourceVersion on a get or list is served as "the current state" whatever it says, but it
+ * must still be a resourceVersion: one that is not a number is a 400 naming it (a silent
+ * 200 would hide a client bug). */
+static int check_rv_param(struct sim_req *r, struct slu_err *e)
+{
+    const char *rvs = sim_req_query(r, "resourceVersion");
+    uint64_t v;
+    if (rvs && *rvs && slu_parse_u64(rvs, &v) != 0)
+        return bad_request(e, "resourceVersion: Invalid value: \"%s\": must be a number", rvs);
+    return 0;
+}
+
 static void do_get(struct sim_req *r, const struct sim_rtype *rt, const char *ns, const char *name,
                    struct sim_resp *resp)
 {
+    struct slu_err pe = {0};
+    if (check_rv_param(r, &pe)) {
+        reply_err(resp, &pe);
+        return;
+    }
     json_t *o = sim_store_get(r->sim->st, rt, ns, name);
     if (!o) {
         char res[256];
@@ -566,6 +635,11 @@ static void do_list(struct sim_req *r, const struct sim_rtype *rt, const char *n
         return;
     }
     lo.continue_token = sim_req_query(r, "continue");
+    if (check_rv_param(r, &e)) {
+        sels_release(&sels);
+        reply_err(resp, &e);
+        return;
+    }
     json_t *list = NULL;
     int rc = sim_store_list(r->sim->st, rt, ns, &lo, &list, &e);
     sels_release(&sels);
@@ -755,7 +829,12 @@ static void do_patch(struct sim_req *r, const struct sim_rtype *rt, const char *
         json_error_t je;
         patch = json_loadb(r->body, r->body_len, 0, &je);
         if (!patch) {
-            bad_request(&e, "error decoding patch: %s", je.text);
+            bad_request(&e, "error decoding patch: %s (line %d, column %d)", je.text, je.line,
+                        je.column);
+            reply_err(resp, &e);
+            return;
+        }
+        if (check_depth(&patch, "patch", &e)) {
             reply_err(resp, &e);
             return;
         }
@@ -796,8 +875,10 @@ static int delete_opts(struct sim_req *r, struct sim_delete_opts *o, json_t **bo
         json_t *b = json_loadb(r->body, r->body_len, 0, &je);
         if (!b || !json_is_object(b)) {
             json_decref(b);
-            return bad_request(e, "error decoding DeleteOptions: %s",
-                               b ? "not an object" : je.text);
+            if (b)
+                return bad_request(e, "error decoding DeleteOptions: not an object");
+            return bad_request(e, "error decoding DeleteOptions: %s (line %d, column %d)", je.text,
+                               je.line, je.column);
         }
         *body = b;
         o->propagation_policy = json_string_value(json_object_get(b, "propagationPolicy"));
@@ -1247,16 +1328,20 @@ static void do_log(struct sim_req *r, const char *ns, const char *name, struct s
     bool timestamps = is_true(sim_req_query(r, "timestamps"));
     int64_t tail = -1;
     const char *tl = sim_req_query(r, "tailLines");
-    if (tl && *tl && slu_parse_i64(tl, &tail) != 0) {
+    if (tl && *tl && (slu_parse_i64(tl, &tail) != 0 || tail < 0)) {
         json_decref(pod);
-        bad_request(&e, "tailLines: Invalid value: \"%s\"", tl);
+        bad_request(&e, "tailLines: Invalid value: \"%s\": must be a number >= 0", tl);
         reply_err(resp, &e);
         return;
     }
     int64_t limit_bytes = -1;
     const char *lb = sim_req_query(r, "limitBytes");
-    if (lb && *lb)
-        slu_parse_i64(lb, &limit_bytes);
+    if (lb && *lb && (slu_parse_i64(lb, &limit_bytes) != 0 || limit_bytes < 1)) {
+        json_decref(pod);
+        bad_request(&e, "limitBytes: Invalid value: \"%s\": must be greater than 0", lb);
+        reply_err(resp, &e);
+        return;
+    }
     struct slu_buf data = {0};
     bool ended = true;
     int rc = SLU_ENOTFOUND;

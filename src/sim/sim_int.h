@@ -119,6 +119,9 @@ struct sim_req {
     size_t body_len;
     const char *accept;
     const char *content_type;
+    /* decoded query parameters as key, value, key, value, ..., NULL; read instead of the
+     * connection's when conn is NULL (sim__handle_request) */
+    const char *const *args;
 };
 
 /* What a handler answers: either a complete body or a streaming response. */
@@ -141,6 +144,16 @@ void sim_resp_error(struct sim_resp *resp, const struct slu_err *err);
 /* A Status built from the parts. */
 void sim_resp_status(struct sim_resp *resp, int code, const char *reason, const char *fmt, ...)
     SLU_PRINTF(4, 5);
+
+/* Test seam for fuzz/fuzz_sim_request.c: handles one request without a socket, through the
+ * same routing and handlers as the HTTP callback. target is the request target as sent
+ * (path, optional "?query", percent-encoded); content_type and accept may be NULL; body need
+ * not be NUL-terminated. A streaming answer (watch, followed log) is set up and torn down at
+ * once (*body is then ""). *status is the HTTP status; *body (returned owned, NUL-terminated)
+ * and *len what would be sent. */
+void sim__handle_request(struct sim *s, const char *method, const char *target,
+                         const char *content_type, const char *accept, const char *body,
+                         size_t body_len, int *status, char **out, size_t *len);
 
 /* handlers.c: a request under /api/v1 or /apis/G/V that names a resource. segs are the path
  * segments after the group-version. */

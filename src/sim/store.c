@@ -1050,6 +1050,63 @@ static void free_rt_vec(struct slu_vec *v)
     slu_vec_release(v, NULL);
 }
 
+static const char *json_kind_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "bool";
+    default:
+        return "number";
+    }
+}
+
+/* The metadata fields whose JSON type the real server's decoder enforces before anything else:
+ * a wrong one is a 400 worded as Go's encoding/json words it (null is allowed: it decodes to
+ * the zero value). Without this, `"annotations": "x"` would be stored as it is and break every
+ * client that reads it back. */
+static int check_meta_types(const json_t *m, struct slu_err *err)
+{
+    static const struct {
+        const char *field;
+        json_type type;
+        const char *go_type;
+    } fields[] = {
+        {"name", JSON_STRING, "string"},
+        {"generateName", JSON_STRING, "string"},
+        {"namespace", JSON_STRING, "string"},
+        {"uid", JSON_STRING, "types.UID"},
+        {"resourceVersion", JSON_STRING, "string"},
+        {"creationTimestamp", JSON_STRING, "v1.Time"},
+        {"deletionTimestamp", JSON_STRING, "v1.Time"},
+        {"generation", JSON_INTEGER, "int64"},
+        {"deletionGracePeriodSeconds", JSON_INTEGER, "int64"},
+        {"labels", JSON_OBJECT, "map[string]string"},
+        {"annotations", JSON_OBJECT, "map[string]string"},
+        {"finalizers", JSON_ARRAY, "[]string"},
+        {"ownerReferences", JSON_ARRAY, "[]v1.OwnerReference"},
+        {"managedFields", JSON_ARRAY, "[]v1.ManagedFieldsEntry"},
+    };
+    for (size_t i = 0; m && i < SLU_ARRAY_LEN(fields); i++) {
+        const json_t *v = json_object_get(m, fields[i].field);
+        if (!v || json_is_null(v) || json_typeof(v) == fields[i].type)
+            continue;
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "json: cannot unmarshal %s into Go struct field ObjectMeta.metadata.%s of type "
+                 "%s",
+                 json_kind_name(v), fields[i].field, fields[i].go_type);
+        return err_badrequest(err, msg);
+    }
+    return 0;
+}
+
 /* Checks kind/apiVersion of a body against rt (filling them when absent) and the namespace. */
 static int check_body(const struct sim_rtype *rt, json_t *obj, const char *ns, struct slu_err *err)
 {
@@ -1087,6 +1144,8 @@ static int check_body(const struct sim_rtype *rt, json_t *obj, const char *ns, s
     json_t *m = json_object_get(obj, "metadata");
     if (m && !json_is_object(m))
         return err_badrequest(err, "metadata must be an object");
+    if (check_meta_types(m, err))
+        return SLU_EBADREQUEST;
     m = meta_of(obj);
     if (rt->namespaced) {
         const char *bns = json_string_value(json_object_get(m, "namespace"));
@@ -1563,6 +1622,13 @@ int sim_store_mutate_opts(struct sim_store *st, const struct sim_rtype *rt, cons
         pthread_mutex_unlock(&st->mu);
         json_decref(copy);
         return err_badrequest(err, "the patched object is not a JSON object");
+    }
+    json_t *pm = json_object_get(copy, "metadata");
+    if (!json_is_object(pm) || check_meta_types(pm, err)) {
+        pthread_mutex_unlock(&st->mu);
+        json_decref(copy);
+        return json_is_object(pm) ? SLU_EBADREQUEST
+                                  : err_badrequest(err, "metadata must be an object");
     }
     /* a changed name/kind in the body is an error as for updates */
     const char *bname = mstr(copy, "name");
