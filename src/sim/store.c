@@ -1624,11 +1624,12 @@ int sim_store_mutate_opts(struct sim_store *st, const struct sim_rtype *rt, cons
         return err_badrequest(err, "the patched object is not a JSON object");
     }
     json_t *pm = json_object_get(copy, "metadata");
-    if (!json_is_object(pm) || check_meta_types(pm, err)) {
+    rc = json_is_object(pm) ? check_meta_types(pm, err)
+                            : err_badrequest(err, "metadata must be an object");
+    if (rc) {
         pthread_mutex_unlock(&st->mu);
         json_decref(copy);
-        return json_is_object(pm) ? SLU_EBADREQUEST
-                                  : err_badrequest(err, "metadata must be an object");
+        return rc;
     }
     /* a changed name/kind in the body is an error as for updates */
     const char *bname = mstr(copy, "name");
