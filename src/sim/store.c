@@ -1634,12 +1634,12 @@ int sim_store_mutate_opts(struct sim_store *st, const struct sim_rtype *rt, cons
     /* a changed name/kind in the body is an error as for updates */
     const char *bname = mstr(copy, "name");
     if (bname && !slu_streq(bname, name)) {
-        pthread_mutex_unlock(&st->mu);
-        json_decref(copy);
-        char msg[700];
+        char msg[700]; /* formatted before copy (which owns bname) goes */
         snprintf(msg, sizeof msg,
                  "the name of the object (%s) does not match the name on the URL (%s)", bname,
                  name);
+        pthread_mutex_unlock(&st->mu);
+        json_decref(copy);
         return err_badrequest(err, msg);
     }
     rc = finish_update(st, t, rt, copy, old, subresource, wo, true, out, err);
