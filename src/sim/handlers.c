@@ -794,9 +794,9 @@ static void do_patch(struct sim_req *r, const struct sim_rtype *rt, const char *
             pc.kind = PATCH_MERGE;
         const char *pn = slu_json_str(patch, "metadata.name");
         if (pn && strcmp(pn, name)) {
-            json_decref(patch);
             bad_request(&e, "the name of the object (%s) does not match the name on the URL (%s)",
                         pn, name);
+            json_decref(patch); /* after the message: it owns pn */
             reply_err(resp, &e);
             return;
         }
