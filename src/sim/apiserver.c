@@ -75,6 +75,18 @@ static size_t utf8_seq_len(const unsigned char *p)
     return 0;
 }
 
+static bool utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_seq_len(p);
+        if (!n)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
 /* A JSON string of s with every byte that is not valid UTF-8 replaced by U+FFFD, as Go's
  * encoding/json does: messages and names echo the request path and query, which may hold any
  * bytes, and json_string() would return NULL on them (and the Status would be lost). */
@@ -433,6 +445,26 @@ static void route_gv(struct sim_req *r, const char *group, const char *version, 
     }
     if (name && !*name)
         name = NULL;
+    /* no object or namespace can have a name that is not UTF-8 (it could not even be stored:
+     * json_string refuses it, which left a created object without its namespace) */
+    if ((ns && !utf8_valid(ns)) || (name && !utf8_valid(name))) {
+        bool bad_ns = ns && !utf8_valid(ns);
+        struct slu_err e = {0};
+        char res[256];
+        if (bad_ns)
+            slu_strlcpy(res, "namespaces", sizeof res);
+        else
+            sim_rtype_resource(rt, res, sizeof res);
+        const char *what = bad_ns ? ns : name;
+        slu_err_set(&e, SLU_ENOTFOUND, "%s \"%s\" not found", res, what);
+        e.http_status = 404;
+        slu_err_set_reason(&e, "NotFound");
+        slu_strlcpy(e.kind, res, sizeof e.kind);
+        slu_strlcpy(e.name, what, sizeof e.name);
+        sim_resp_error(resp, &e);
+        slu_err_release(&e);
+        return;
+    }
     sim_handle_resource(r, rt, ns, name, sub, legacy_watch, resp);
 }
 

@@ -1191,6 +1191,8 @@ static int create_locked(struct sim_store *st, const struct sim_rtype *rt, json_
     const char *gen = json_string_value(json_object_get(m, "generateName"));
     const char *name = json_string_value(json_object_get(m, "name"));
     if (rt->namespaced) {
+        if (!ns) /* check_body sets it; json_string() refuses a namespace that is not UTF-8 */
+            return err_badrequest(err, "the namespace is not a valid UTF-8 string");
         json_t *nso = tget(storage_get(st, st->rt_ns), "", ns);
         if (!nso)
             return err_ns_notfound(err, ns);

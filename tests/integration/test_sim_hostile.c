@@ -666,6 +666,11 @@ static void test_traversal_and_encoding(void **state)
     expect("GET", CM "/a%FF%FE", NULL, NULL, 404, "NotFound", "a\xef\xbf\xbd");
     expect("GET", CM "/a\xff\xfe", NULL, NULL, 404, "NotFound", NULL);
     expect("GET", "/api/v1/namespaces/%C0%AF/configmaps/x", NULL, NULL, 404, "NotFound", NULL);
+    /* found by fuzz_sim_request: creating in such a namespace crashed the sim */
+    expect("POST", "/api/v1/namespaces/d%F5lt/configmaps", JSON, "{\"metadata\":{\"name\":\"a\"}}",
+           404, "NotFound", "namespaces \"d\xef\xbf\xbdlt\" not found");
+    expect("PATCH", CM "/x%FF", "application/apply-patch+yaml", "metadata: {name: a}", 404,
+           "NotFound", NULL);
     expect("GET", CM "?labelSelector=a%3D%FF", NULL, NULL, 400, "BadRequest", NULL);
     expect("GET", CM "?labelSelector=%FF%3Db", NULL, NULL, 400, "BadRequest", NULL);
     request_s("GET", CM "?fieldSelector=metadata.name%3D%FF", NULL, NULL, &r);
