@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# test_python_client.sh - the official Kubernetes Python client (Debian python3-kubernetes)
+# against `sluice sim`: starts $SLUICE sim on 127.0.0.1:0 and runs test_python_client.py with
+# the kubeconfig it writes. Exit 77 (CTest: skipped) when no python3 can import kubernetes.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+: "${SLUICE:?SLUICE must name the sluice binary}"
+
+# pyenv and virtualenvs may shadow the Debian interpreter that has the package
+py=""
+for cand in python3 /usr/bin/python3; do
+    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import kubernetes' >/dev/null 2>&1; then
+        py=$cand
+        break
+    fi
+done
+if [ -z "$py" ]; then
+    echo "SKIP: the Python kubernetes client is not installed (apt-get install python3-kubernetes)"
+    exit 77
+fi
+
+dir=$(mktemp -d /tmp/slu-pyclient-XXXXXX)
+sim_pid=""
+cleanup() {
+    if [ -n "$sim_pid" ]; then
+        kill "$sim_pid" 2>/dev/null || true
+        wait "$sim_pid" 2>/dev/null || true
+    fi
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+"$SLUICE" sim --listen 127.0.0.1:0 --kubeconfig-out "$dir/kubeconfig" --time-scale 20 \
+    >"$dir/sim.out" 2>"$dir/sim.log" &
+sim_pid=$!
+for _ in $(seq 1 100); do
+    [ -s "$dir/kubeconfig" ] && break
+    if ! kill -0 "$sim_pid" 2>/dev/null; then
+        echo "FAIL: the sim exited before serving:"
+        cat "$dir/sim.log"
+        exit 1
+    fi
+    sleep 0.1
+done
+[ -s "$dir/kubeconfig" ] || { echo "FAIL: no kubeconfig from the sim"; exit 1; }
+
+echo "python client $("$py" -c 'import kubernetes; print(kubernetes.__version__)') ($py)"
+status=0
+timeout 120 "$py" "$here/test_python_client.py" "$dir/kubeconfig" || status=$?
+if ! kill -0 "$sim_pid" 2>/dev/null; then
+    echo "FAIL: the sim is gone"
+    status=1
+fi
+if [ "$status" -ne 0 ]; then
+    echo "--- sim log"
+    tail -50 "$dir/sim.log"
+fi
+exit "$status"
