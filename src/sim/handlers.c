@@ -864,8 +864,24 @@ static void do_patch(struct sim_req *r, const struct sim_rtype *rt, const char *
 
 /* ---------------------------------------------------------------- delete */
 
+static int delete_opts_parse(struct sim_req *r, struct sim_delete_opts *o, json_t **body,
+                             struct slu_err *e);
+
+/* DeleteOptions from the body and the query. *body (returned owned, NULL on error) holds the
+ * strings o borrows. */
 static int delete_opts(struct sim_req *r, struct sim_delete_opts *o, json_t **body,
                        struct slu_err *e)
+{
+    int rc = delete_opts_parse(r, o, body, e);
+    if (rc) {
+        json_decref(*body); /* a bad query parameter after a good body */
+        *body = NULL;
+    }
+    return rc;
+}
+
+static int delete_opts_parse(struct sim_req *r, struct sim_delete_opts *o, json_t **body,
+                             struct slu_err *e)
 {
     memset(o, 0, sizeof *o);
     o->grace_period_seconds = -1;

@@ -50,6 +50,16 @@ timeout 120 "$py" "$here/test_python_client.py" "$dir/kubeconfig" || status=$?
 if ! kill -0 "$sim_pid" 2>/dev/null; then
     echo "FAIL: the sim is gone"
     status=1
+else
+    # stop it as a user would: a clean exit, and no sanitizer report (leaks show at exit)
+    kill "$sim_pid"
+    sim_rc=0
+    wait "$sim_pid" || sim_rc=$?
+    sim_pid=""
+    if [ "$sim_rc" -ne 0 ] || grep -q "Sanitizer\|runtime error" "$dir/sim.log"; then
+        echo "FAIL: the sim exited with $sim_rc or reported a sanitizer error"
+        status=1
+    fi
 fi
 if [ "$status" -ne 0 ]; then
     echo "--- sim log"
