@@ -110,13 +110,14 @@ void slu_buf_reset(struct slu_buf *b)
 void slu_buf_reserve(struct slu_buf *b, size_t extra)
 {
     size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap *= 2;
-    b->data = slu_realloc(b->data, cap);
-    b->cap = cap;
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < need)
+            cap *= 2;
+        b->data = slu_realloc(b->data, cap);
+        b->cap = cap;
+    }
+    b->data[b->len] = '\0'; /* a reserved buffer is always a valid string */
 }
 
 void slu_buf_append(struct slu_buf *b, const void *data, size_t n)

@@ -242,6 +242,17 @@ static void test_files(void **state)
     slu_buf_reset(&b);
     assert_int_equal(slu_read_file(path, 3, &b, &err), SLU_ETOOBIG);
     slu_buf_release(&b);
+    /* an empty file gives an empty string, not an unterminated buffer */
+    assert_int_equal(slu_write_file(path, "", 0, 0600, &err), 0);
+    assert_int_equal(slu_read_file(path, 100, &b, &err), 0);
+    assert_non_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(b.data, "");
+    struct slu_buf r = {0};
+    slu_buf_reserve(&r, 10);
+    assert_string_equal(r.data, "");
+    slu_buf_release(&r);
+    slu_buf_release(&b);
     assert_int_equal(slu_read_file("/nonexistent/x", 3, &b, &err), SLU_ENOTFOUND);
     assert_non_null(strstr(err.msg, "/nonexistent/x"));
     slu_err_release(&err);
