@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-dev clang-format
       libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev
-      libsqlite3-dev libpq-dev libssl-dev libcmocka-dev python3-kubernetes)
+      libsqlite3-dev libpq-dev libssl-dev libcmocka-dev python3-kubernetes python3-yaml
+      jq curl procps)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
