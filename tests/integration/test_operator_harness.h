@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +49,7 @@ static inline int h_sim_start(const char *faults, const char *time_scale, const 
     snprintf(logp, sizeof logp, "%s/sim.log", H.dir);
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a crashed test */
         if (!freopen(logp, "w", stderr))
             _exit(126);
         const char *argv[16] = {bin, "sim", "--listen", "127.0.0.1:0", "--kubeconfig-out", H.kcfg};
@@ -188,6 +190,7 @@ static inline int h_op_start(int idx, const char *const *extra)
     snprintf(logp, sizeof logp, "%s/operator-%d.log", H.dir, idx);
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (!freopen(logp, "a", stderr))
             _exit(126);
         const char *argv[32] = {
@@ -206,8 +209,10 @@ static inline int h_op_start(int idx, const char *const *extra)
     for (int i = 0; i < 1000 && !H.op_port[idx]; i++) {
         struct slu_buf b = {0};
         if (slu_read_file(logp, 16 << 20, &b, NULL) == 0 && b.data) {
-            const char *last = NULL, *p = b.data;
-            while ((p = strstr(p, "metrics on http://127.0.0.1:")) != NULL)
+            slu_buf_putc(&b, 0); /* terminate explicitly: search with the length */
+            const char *last = NULL, *p = b.data, *end = b.data + b.len;
+            const char *pat = "metrics on http://127.0.0.1:";
+            while (p < end && (p = memmem(p, (size_t)(end - p), pat, strlen(pat))) != NULL)
                 last = p++;
             int64_t port;
             if (last) {
@@ -255,7 +260,8 @@ static inline bool h_log_contains(int idx, const char *needle)
     char logp[128];
     snprintf(logp, sizeof logp, "%s/operator-%d.log", H.dir, idx);
     struct slu_buf b = {0};
-    bool found = slu_read_file(logp, 64 << 20, &b, NULL) == 0 && b.data && strstr(b.data, needle);
+    bool found = slu_read_file(logp, 64 << 20, &b, NULL) == 0 && b.data &&
+                 memmem(b.data, b.len, needle, strlen(needle)) != NULL;
     slu_buf_release(&b);
     return found;
 }
@@ -280,7 +286,7 @@ static inline void h_down(bool keep_logs)
             waitpid(H.sim_pid, &status, 0);
         }
     }
-    if (keep_logs) {
+    if (keep_logs || getenv("SLU_KEEP_LOGS")) {
         fprintf(stderr, "logs kept in %s\n", H.dir);
     } else {
         char *cmd = slu_asprintf("rm -rf '%s'", H.dir);
