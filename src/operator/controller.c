@@ -187,8 +187,10 @@ static void observe_app(struct op_controller *ctl, const json_t *app, bool gone)
             slu_map_put(&ctl->obs, key, (void *)code);
     }
     pthread_mutex_unlock(&ctl->obs_mu);
-    if (old == code)
+    if (old == code) {
+        free(key);
         return;
+    }
     enum op_state ost = old ? (enum op_state)(old - 1) : OP_ST_NEW;
     struct op_metrics *m = &ctl->m;
     pthread_mutex_lock(&m->mu);
