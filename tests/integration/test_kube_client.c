@@ -7,111 +7,33 @@
  * itself), cut watches alone (resume without losing or repeating events), injected 429/500s (the
  * client rides through). */
 #include <signal.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "test.h"
 
 #include "kube/kube.h"
+#include "sim_harness.h"
 
-struct simproc {
-    pid_t pid;
-    char dir[64];
-    char kcfg[128];
-    struct kube_config *cfg;
-    struct kube_client *c;
-};
-
-static struct simproc SIM;
+static struct sim_harness SIM;
 
 static int sim_up(const char *faults, bool tls)
 {
-    memset(&SIM, 0, sizeof(SIM));
-    const char *bin = getenv("SLUICE");
-    if (!bin || !*bin) {
-        fprintf(stderr, "SLUICE is not set\n");
+    const char *extra[4] = {NULL};
+    int n = 0;
+    if (faults) {
+        extra[n++] = "--faults";
+        extra[n++] = faults;
+    }
+    if (tls)
+        extra[n++] = "--tls";
+    if (sim_harness_start(&SIM, "itkc", extra) < 0)
         return -1;
-    }
-    snprintf(SIM.dir, sizeof(SIM.dir), "/tmp/slu-itkc-XXXXXX");
-    if (!mkdtemp(SIM.dir))
-        return -1;
-    snprintf(SIM.kcfg, sizeof(SIM.kcfg), "%s/kubeconfig", SIM.dir);
-    char logp[128];
-    snprintf(logp, sizeof(logp), "%s/sim.log", SIM.dir);
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *lf = freopen(logp, "w", stderr);
-        (void)lf;
-        const char *argv[12] = {bin,     "sim", "--listen", "127.0.0.1:0", "--kubeconfig-out",
-                                SIM.kcfg};
-        int n = 6;
-        if (faults) {
-            argv[n++] = "--faults";
-            argv[n++] = faults;
-        }
-        if (tls)
-            argv[n++] = "--tls";
-        argv[n] = NULL;
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    SIM.pid = pid;
-    for (int i = 0; i < 3000; i++) { /* up to 30 s for the sim to serve */
-        struct stat st;
-        if (stat(SIM.kcfg, &st) == 0 && st.st_size > 0)
-            break;
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            fprintf(stderr, "sluice sim exited early (status %d); see %s\n", status, logp);
-            SIM.pid = 0;
-            return -1;
-        }
-        slu_sleep_ms(10);
-    }
-    struct slu_err err = {0};
-    if (kube_config_load(SIM.kcfg, NULL, &SIM.cfg, &err) < 0) {
-        fprintf(stderr, "kubeconfig from the sim: %s\n", err.msg);
-        slu_err_release(&err);
-        return -1;
-    }
-    SIM.cfg->qps = 500;
-    SIM.cfg->burst = 1000;
-    SIM.c = kube_client_new(SIM.cfg, &err);
-    if (!SIM.c) {
-        fprintf(stderr, "client: %s\n", err.msg);
-        slu_err_release(&err);
-        return -1;
-    }
-    return 0;
+    return sim_harness_connect(&SIM, 500, 1000);
 }
 
 static int sim_down(void **state)
 {
     (void)state;
-    kube_client_free(SIM.c);
-    kube_config_free(SIM.cfg);
-    if (SIM.pid > 0) {
-        kill(SIM.pid, SIGTERM);
-        int status;
-        for (int i = 0; i < 500; i++) {
-            if (waitpid(SIM.pid, &status, WNOHANG) == SIM.pid) {
-                SIM.pid = 0;
-                break;
-            }
-            slu_sleep_ms(10);
-        }
-        if (SIM.pid > 0) {
-            kill(SIM.pid, SIGKILL);
-            waitpid(SIM.pid, &status, 0);
-        }
-    }
-    char *cmd = slu_asprintf("rm -rf '%s'", SIM.dir);
-    int rc = system(cmd);
-    (void)rc;
-    free(cmd);
-    memset(&SIM, 0, sizeof(SIM));
+    sim_harness_stop(&SIM);
     return 0;
 }
 

@@ -13,27 +13,20 @@
  * finished one is kept), suspend (nothing happens while other schedules tick), FailedValidation
  * (reason names the field; fixing the spec schedules it), and a restart after a crash between
  * creating a run's child and writing status (no second child for that run). */
-#include <signal.h>
-#include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "test.h"
 
 #include "kube/kube.h"
 #include "operator/operator.h"
 #include "spark/spark.h"
+#include "sim_harness.h"
 
 #define NS "default"
 #define WAIT_MS 20000
 
 static struct {
-    pid_t pid;
-    char dir[64];
-    char kcfg[128];
-    struct kube_config *cfg;
-    struct kube_client *c;
+    struct sim_harness sim;
     struct op_scheduled *ctl;
 } S;
 
@@ -41,53 +34,9 @@ static struct {
 
 static int sim_start(void)
 {
-    const char *bin = getenv("SLUICE");
-    if (!bin || !*bin) {
-        fprintf(stderr, "SLUICE is not set\n");
+    if (sim_harness_start(&S.sim, "itsched", NULL) < 0 ||
+        sim_harness_connect(&S.sim, 1000, 2000) < 0)
         return -1;
-    }
-    snprintf(S.dir, sizeof(S.dir), "/tmp/slu-itsched-XXXXXX");
-    if (!mkdtemp(S.dir))
-        return -1;
-    snprintf(S.kcfg, sizeof(S.kcfg), "%s/kubeconfig", S.dir);
-    char logp[128];
-    snprintf(logp, sizeof(logp), "%s/sim.log", S.dir);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (!freopen(logp, "w", stderr))
-            _exit(126);
-        const char *argv[] = {bin,    "sim", "--listen", "127.0.0.1:0", "--kubeconfig-out",
-                              S.kcfg, NULL};
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    S.pid = pid;
-    for (int i = 0; i < 3000; i++) { /* up to 30 s */
-        struct stat st;
-        if (stat(S.kcfg, &st) == 0 && st.st_size > 0)
-            break;
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            fprintf(stderr, "sluice sim exited early; see %s\n", logp);
-            S.pid = 0;
-            return -1;
-        }
-        slu_sleep_ms(10);
-    }
-    struct slu_err err = {0};
-    if (kube_config_load(S.kcfg, NULL, &S.cfg, &err) < 0) {
-        fprintf(stderr, "kubeconfig: %s\n", err.msg);
-        slu_err_release(&err);
-        return -1;
-    }
-    S.cfg->qps = 1000;
-    S.cfg->burst = 2000;
-    S.c = kube_client_new(S.cfg, &err);
-    if (!S.c) {
-        fprintf(stderr, "client: %s\n", err.msg);
-        slu_err_release(&err);
-        return -1;
-    }
     return 0;
 }
 
@@ -103,7 +52,7 @@ static int apply_crd(const char *file)
     struct slu_err err = {0};
     int rc = slu_yaml_load_file(path, NULL, &docs, &err);
     if (rc == 0)
-        rc = kube_create(S.c, &KUBE_RES_CRDS, NULL, json_array_get(docs, 0), NULL, &err);
+        rc = kube_create(S.sim.c, &KUBE_RES_CRDS, NULL, json_array_get(docs, 0), NULL, &err);
     if (rc < 0 && rc != SLU_EEXIST)
         fprintf(stderr, "CRD %s: %s\n", path, err.msg);
     json_decref(docs);
@@ -114,7 +63,7 @@ static int apply_crd(const char *file)
 static bool served(const struct kube_resource *r)
 {
     json_t *out = NULL;
-    int rc = kube_list(S.c, r, NS, NULL, &out, NULL);
+    int rc = kube_list(S.sim.c, r, NS, NULL, &out, NULL);
     json_decref(out);
     return rc == 0;
 }
@@ -132,7 +81,7 @@ static int setup(void **state)
          i++)
         slu_sleep_ms(10);
     struct op_scheduled_opts o = {.workers = 2};
-    S.ctl = op_scheduled_new(S.c, &o);
+    S.ctl = op_scheduled_new(S.sim.c, &o);
     if (op_scheduled_start(S.ctl) < 0)
         return -1;
     for (int i = 0; i < 1000 && !op_scheduled_synced(S.ctl); i++)
@@ -144,27 +93,7 @@ static int teardown(void **state)
 {
     (void)state;
     op_scheduled_free(S.ctl);
-    kube_client_free(S.c);
-    kube_config_free(S.cfg);
-    if (S.pid > 0) {
-        kill(S.pid, SIGTERM);
-        int status;
-        for (int i = 0; i < 500; i++) {
-            if (waitpid(S.pid, &status, WNOHANG) == S.pid) {
-                S.pid = 0;
-                break;
-            }
-            slu_sleep_ms(10);
-        }
-        if (S.pid > 0) {
-            kill(S.pid, SIGKILL);
-            waitpid(S.pid, &status, 0);
-        }
-    }
-    char *cmd = slu_asprintf("rm -rf '%s'", S.dir);
-    int rc = system(cmd);
-    (void)rc;
-    free(cmd);
+    sim_harness_stop(&S.sim);
     return 0;
 }
 
@@ -202,7 +131,7 @@ static json_t *sched_app(const char *name, const char *policy, int ok_limit, int
 static void create_sched(json_t *o)
 {
     struct slu_err err = {0};
-    int rc = kube_create(S.c, &OP_RES_SCHEDULEDSPARKAPPS, NS, o, NULL, &err);
+    int rc = kube_create(S.sim.c, &OP_RES_SCHEDULEDSPARKAPPS, NS, o, NULL, &err);
     if (rc < 0)
         fail_msg("create %s: %s", slu_json_str(o, "metadata.name"), err.msg);
     json_decref(o);
@@ -211,7 +140,7 @@ static void create_sched(json_t *o)
 static json_t *get_sched(const char *name)
 {
     json_t *o = NULL;
-    if (kube_get(S.c, &OP_RES_SCHEDULEDSPARKAPPS, NS, name, &o, NULL) < 0)
+    if (kube_get(S.sim.c, &OP_RES_SCHEDULEDSPARKAPPS, NS, name, &o, NULL) < 0)
         return NULL;
     return o;
 }
@@ -237,7 +166,7 @@ static struct slu_vec children(const char *parent)
     struct kube_list_opts lo = {.label_selector = sel};
     json_t *list = NULL;
     struct slu_vec v = {0};
-    if (kube_list(S.c, &OP_RES_SPARKAPPS, NS, &lo, &list, NULL) < 0)
+    if (kube_list(S.sim.c, &OP_RES_SPARKAPPS, NS, &lo, &list, NULL) < 0)
         return v;
     size_t i;
     json_t *it;
@@ -280,7 +209,7 @@ static size_t count_in_state(const char *parent, const char *state)
 static bool exists(const char *name)
 {
     json_t *o = NULL;
-    int rc = kube_get(S.c, &OP_RES_SPARKAPPS, NS, name, &o, NULL);
+    int rc = kube_get(S.sim.c, &OP_RES_SPARKAPPS, NS, name, &o, NULL);
     bool gone = rc == SLU_ENOTFOUND || (o && slu_json_str(o, "metadata.deletionTimestamp"));
     json_decref(o);
     return !gone;
@@ -300,8 +229,8 @@ static void finish(const char *name, const char *state)
     json_t *patch = json_pack("{s:{s:{s:s}, s:{}}}", "status", "applicationState", "state", state,
                               "driverInfo");
     struct slu_err err = {0};
-    int rc = kube_patch(S.c, &OP_RES_SPARKAPPS, NS, name, "status", KUBE_PATCH_MERGE, patch, NULL,
-                        NULL, &err);
+    int rc = kube_patch(S.sim.c, &OP_RES_SPARKAPPS, NS, name, "status", KUBE_PATCH_MERGE, patch,
+                        NULL, NULL, &err);
     json_decref(patch);
     if (rc < 0)
         fail_msg("patch status of %s: %s", name, err.msg);
@@ -457,7 +386,7 @@ static void test_all_policies(void **state)
     /* ---- fixing the broken schedule schedules it and runs it */
     json_t *patch = json_pack("{s:{s:s}}", "spec", "schedule", "@every 2s");
     struct slu_err err = {0};
-    assert_int_equal(kube_patch(S.c, &OP_RES_SCHEDULEDSPARKAPPS, NS, "broken", NULL,
+    assert_int_equal(kube_patch(S.sim.c, &OP_RES_SCHEDULEDSPARKAPPS, NS, "broken", NULL,
                                 KUBE_PATCH_MERGE, patch, NULL, NULL, &err),
                      0);
     json_decref(patch);
@@ -468,7 +397,7 @@ static void test_all_policies(void **state)
 
     /* ---- resuming the suspended one */
     patch = json_pack("{s:{s:b}}", "spec", "suspend", 0);
-    assert_int_equal(kube_patch(S.c, &OP_RES_SCHEDULEDSPARKAPPS, NS, "sleepy", NULL,
+    assert_int_equal(kube_patch(S.sim.c, &OP_RES_SCHEDULEDSPARKAPPS, NS, "sleepy", NULL,
                                 KUBE_PATCH_MERGE, patch, NULL, NULL, &err),
                      0);
     json_decref(patch);
@@ -501,14 +430,14 @@ static void test_restart_idempotent(void **state)
                   "scheduled", "ownerReferences", kube_owner_ref(p, true, true), "spec",
                   slu_json_path(p, "spec.template"));
     struct slu_err err = {0};
-    if (kube_create(S.c, &OP_RES_SPARKAPPS, NS, kid, NULL, &err) < 0)
+    if (kube_create(S.sim.c, &OP_RES_SPARKAPPS, NS, kid, NULL, &err) < 0)
         fail_msg("create %s: %s", run, err.msg);
     json_decref(kid);
     json_decref(p);
     WAIT_FOR(slu_now_unix() > t, "the run time %lld to pass", (long long)t);
 
     struct op_scheduled_opts o = {.workers = 3, .namespaces = (const char *const[]){NS, NULL}};
-    S.ctl = op_scheduled_new(S.c, &o);
+    S.ctl = op_scheduled_new(S.sim.c, &o);
     assert_int_equal(op_scheduled_start(S.ctl), 0);
     assert_int_equal(op_scheduled_start(S.ctl), SLU_ESTATE);
     json_t *h = NULL;

@@ -4,79 +4,49 @@
 #include "test.h"
 
 #include <curl/curl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/base.h"
 #include "json/json.h"
+#include "sim_harness.h"
 
 struct server {
-    pid_t pid;
-    char dir[256];
+    struct sim_harness sim;
     char url[128];
     char *ca_pem;
 };
 
 static struct server plain;
 
+/* Starts a sim (TLS or not) and reads its URL and CA from the kubeconfig it wrote. */
 static int start_server(struct server *s, bool tls)
 {
-    const char *bin = getenv("SLUICE");
-    if (!bin) {
-        fprintf(stderr, "SLUICE is not set\n");
+    const char *extra[] = {"--time-scale", "20", tls ? "--tls" : NULL, NULL};
+    if (sim_harness_start(&s->sim, "simapi", extra) < 0)
         return -1;
-    }
-    snprintf(s->dir, sizeof s->dir, "/tmp/slu-simapi-XXXXXX");
-    if (!mkdtemp(s->dir))
+    json_t *docs = NULL;
+    if (slu_yaml_load_file(s->sim.kcfg, NULL, &docs, NULL) < 0)
         return -1;
-    char kc[400], log[400];
-    snprintf(kc, sizeof kc, "%s/kc", s->dir);
-    snprintf(log, sizeof log, "%s/sim.log", s->dir);
-    s->pid = fork();
-    if (s->pid == 0) {
-        FILE *f = freopen(log, "w", stderr);
-        (void)f;
-        execl(bin, bin, "sim", "--listen", "127.0.0.1:0", "--kubeconfig-out", kc, "--time-scale",
-              "20", tls ? "--tls" : NULL, (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 200; i++) {
-        json_t *docs = NULL;
-        if (access(kc, R_OK) == 0 && slu_yaml_load_file(kc, NULL, &docs, NULL) == 0) {
-            json_t *cfg = json_array_get(docs, 0);
-            const char *server = slu_json_str(cfg, "clusters[0].cluster.server");
-            const char *ca = slu_json_str(cfg, "clusters[0].cluster.certificate-authority-data");
-            if (server) {
-                slu_strlcpy(s->url, server, sizeof s->url);
-                if (ca) {
-                    size_t n = 0;
-                    unsigned char *pem = slu_base64_decode(ca, &n);
-                    s->ca_pem = slu_strndup((const char *)pem, n);
-                    free(pem);
-                }
-                json_decref(docs);
-                return 0;
-            }
+    json_t *cfg = json_array_get(docs, 0);
+    const char *server = slu_json_str(cfg, "clusters[0].cluster.server");
+    const char *ca = slu_json_str(cfg, "clusters[0].cluster.certificate-authority-data");
+    if (server) {
+        slu_strlcpy(s->url, server, sizeof s->url);
+        if (ca) {
+            size_t n = 0;
+            unsigned char *pem = slu_base64_decode(ca, &n);
+            s->ca_pem = slu_strndup((const char *)pem, n);
+            free(pem);
         }
-        json_decref(docs);
-        slu_sleep_ms(50);
     }
-    return -1;
+    json_decref(docs);
+    return server ? 0 : -1;
 }
 
 static void stop_server(struct server *s)
 {
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        int status;
-        waitpid(s->pid, &status, 0);
-    }
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", s->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup failed\n");
+    sim_harness_stop(&s->sim);
     free(s->ca_pem);
+    s->ca_pem = NULL;
 }
 
 static size_t on_data(char *p, size_t sz, size_t n, void *ud)
