@@ -7,38 +7,12 @@ if ! command -v kubectl >/dev/null 2>&1; then
     echo "SKIP: kubectl not found"
     exit 77
 fi
-: "${SLUICE:?SLUICE must point at the sluice binary}"
 SRC=${SLU_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+RUN_TIMEOUT=20
+. "$(dirname "$0")/lib.bash"
 
-fail() {
-    echo "FAIL: $*"
-    echo "--- last output:"; cat "$tmp/out" 2>/dev/null
-    echo "--- sim log:"; tail -20 "$tmp/sim.log" 2>/dev/null
-    exit 1
-}
-# run STEP CMD...: runs CMD, output to $tmp/out
-run() {
-    local step=$1; shift
-    timeout 20 "$@" >"$tmp/out" 2>&1 || fail "$step: exit $? from: $*"
-}
-# expect PATTERN: the last output matches PATTERN (extended regex)
-expect() {
-    grep -Eq -- "$1" "$tmp/out" || fail "expected /$1/ in the output"
-}
-
-"$SLUICE" sim --listen 127.0.0.1:0 --kubeconfig-out "$tmp/kc" --time-scale 10 2>"$tmp/sim.log" &
-pid=$!
-for _ in $(seq 100); do [ -s "$tmp/kc" ] && break; sleep 0.1; done
-[ -s "$tmp/kc" ] || fail "the sim did not write its kubeconfig"
+start_sim --time-scale 10
 grep -q "serving on http://127.0.0.1:" "$tmp/sim.log" || fail "no 'serving on' line"
-export KUBECONFIG=$tmp/kc
 K="kubectl --request-timeout=15s"
 
 run "get namespaces" $K get namespaces

@@ -10,27 +10,15 @@
 # `describe app`, `events`, `submit` of a SparkApplication with --wait driven by status writes,
 # `submit --status/--kill`, and `delete`.
 set -u
-: "${SLUICE:?SLUICE must point at the sluice binary}"
 SHARED=${SLU_SHARED_DIR:-$(cd "$(dirname "$0")/../../../shared" && pwd)}
 REF=$SHARED/reference/kubeflow-spark-operator
 command -v jq >/dev/null 2>&1 || { echo "SKIP: jq not found"; exit 77; }
-tmp=$(mktemp -d)
-pid=
 bg=
-cleanup() {
+cleanup_extra() {
     [ -n "$bg" ] && kill "$bg" 2>/dev/null
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
 }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.bash"
 
-fail() {
-    echo "FAIL: $*"
-    echo "--- last output:"; cat "$tmp/out" 2>/dev/null
-    echo "--- last stderr:"; cat "$tmp/err" 2>/dev/null
-    echo "--- sim log:"; tail -20 "$tmp/sim.log" 2>/dev/null
-    exit 1
-}
 # ok STEP CMD...: CMD must exit 0; stdout in $tmp/out, stderr in $tmp/err
 ok() {
     local step=$1; shift
@@ -42,10 +30,6 @@ ko() {
     timeout 60 "$@" >"$tmp/out" 2>"$tmp/err"
     local rc=$?
     [ $rc -eq 1 ] || fail "$step: expected exit 1, got $rc from: $*"
-}
-# expect PATTERN [FILE]: the last stdout (or FILE) matches PATTERN (extended regex)
-expect() {
-    grep -Eq -- "$1" "${2:-$tmp/out}" || fail "expected /$1/ in ${2:-the output}"
 }
 expect_err() {
     grep -Eq -- "$1" "$tmp/err" || fail "expected /$1/ on stderr"
@@ -154,11 +138,7 @@ for c in apply get describe logs delete events; do
 done
 
 # ---------------------------------------------------------------- part 2: against the sim
-"$SLUICE" sim --listen 127.0.0.1:0 --kubeconfig-out "$tmp/kc" --time-scale 20 2>"$tmp/sim.log" &
-pid=$!
-for _ in $(seq 100); do [ -s "$tmp/kc" ] && break; sleep 0.1; done
-[ -s "$tmp/kc" ] || fail "the sim did not write its kubeconfig"
-export KUBECONFIG=$tmp/kc
+start_sim --time-scale 20
 SERVER=$(awk '/server:/ {print $2; exit}' "$tmp/kc")
 
 # native SparkPi, followed to the end: executors appear and go

@@ -8,38 +8,19 @@
 # least parse (kubectl reports a missing kind, not a YAML error), with a visible note.
 # Without kubectl: falls back to `sluice apply -f` when the binary has it, else skips (77).
 set -u
-: "${SLUICE:?SLUICE must point at the sluice binary}"
 SRC=${SLU_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SHARED=${SLU_SHARED_DIR:-$SRC/../shared}
 EXAMPLES=$SHARED/reference/kubeflow-spark-operator/examples
-tmp=$(mktemp -d)
-pid=
 opid=
-cleanup() {
+cleanup_extra() {
     [ -n "$opid" ] && kill "$opid" 2>/dev/null && wait "$opid" 2>/dev/null
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
 }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.bash"
 
-fail() {
-    echo "FAIL: $*"
-    echo "--- last output:"; cat "$tmp/out" 2>/dev/null
-    echo "--- sim log:"; tail -20 "$tmp/sim.log" 2>/dev/null
-    exit 1
-}
-# run STEP CMD...: runs CMD (must succeed), output to $tmp/out
-run() {
-    local step=$1; shift
-    timeout 30 "$@" >"$tmp/out" 2>&1 || fail "$step: exit $? from: $*"
-}
 # runfail STEP CMD...: runs CMD, which must fail, output to $tmp/out
 runfail() {
     local step=$1; shift
     if timeout 30 "$@" >"$tmp/out" 2>&1; then fail "$step: succeeded: $*"; fi
-}
-expect() {
-    grep -Eq -- "$1" "$tmp/out" || fail "expected /$1/ in the output"
 }
 
 # The examples to apply: all but spark-pi-prometheus.yaml, which upstream is a template
@@ -55,14 +36,6 @@ if [ -d "$EXAMPLES" ]; then
 else
     echo "note: no Kubeflow examples in $EXAMPLES (set SLU_SHARED_DIR): only the CRDs and manifests are checked"
 fi
-
-start_sim() {
-    "$SLUICE" sim --listen 127.0.0.1:0 --kubeconfig-out "$tmp/kc" 2>"$tmp/sim.log" &
-    pid=$!
-    for _ in $(seq 100); do [ -s "$tmp/kc" ] && break; sleep 0.1; done
-    [ -s "$tmp/kc" ] || fail "the sim did not write its kubeconfig"
-    export KUBECONFIG=$tmp/kc
-}
 
 if ! command -v kubectl >/dev/null 2>&1; then
     if "$SLUICE" apply --help >/dev/null 2>&1; then

@@ -4,7 +4,6 @@
 # the kubeconfig it writes. Exit 77 (CTest: skipped) when no python3 can import kubernetes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-: "${SLUICE:?SLUICE must name the sluice binary}"
 
 # pyenv and virtualenvs may shadow the Debian interpreter that has the package
 py=""
@@ -19,50 +18,28 @@ if [ -z "$py" ]; then
     exit 77
 fi
 
-dir=$(mktemp -d /tmp/slu-pyclient-XXXXXX)
-sim_pid=""
-cleanup() {
-    if [ -n "$sim_pid" ]; then
-        kill "$sim_pid" 2>/dev/null || true
-        wait "$sim_pid" 2>/dev/null || true
-    fi
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-
-"$SLUICE" sim --listen 127.0.0.1:0 --kubeconfig-out "$dir/kubeconfig" --time-scale 20 \
-    >"$dir/sim.out" 2>"$dir/sim.log" &
-sim_pid=$!
-for _ in $(seq 1 100); do
-    [ -s "$dir/kubeconfig" ] && break
-    if ! kill -0 "$sim_pid" 2>/dev/null; then
-        echo "FAIL: the sim exited before serving:"
-        cat "$dir/sim.log"
-        exit 1
-    fi
-    sleep 0.1
-done
-[ -s "$dir/kubeconfig" ] || { echo "FAIL: no kubeconfig from the sim"; exit 1; }
+. "$here/lib.bash"
+start_sim --time-scale 20
 
 echo "python client $("$py" -c 'import kubernetes; print(kubernetes.__version__)') ($py)"
 status=0
-timeout 120 "$py" "$here/test_python_client.py" "$dir/kubeconfig" || status=$?
-if ! kill -0 "$sim_pid" 2>/dev/null; then
+timeout 120 "$py" "$here/test_python_client.py" "$tmp/kc" || status=$?
+if ! kill -0 "$pid" 2>/dev/null; then
     echo "FAIL: the sim is gone"
     status=1
 else
     # stop it as a user would: a clean exit, and no sanitizer report (leaks show at exit)
-    kill "$sim_pid"
+    kill "$pid"
     sim_rc=0
-    wait "$sim_pid" || sim_rc=$?
-    sim_pid=""
-    if [ "$sim_rc" -ne 0 ] || grep -q "Sanitizer\|runtime error" "$dir/sim.log"; then
+    wait "$pid" || sim_rc=$?
+    pid=
+    if [ "$sim_rc" -ne 0 ] || grep -q "Sanitizer\|runtime error" "$tmp/sim.log"; then
         echo "FAIL: the sim exited with $sim_rc or reported a sanitizer error"
         status=1
     fi
 fi
 if [ "$status" -ne 0 ]; then
     echo "--- sim log"
-    tail -50 "$dir/sim.log"
+    tail -50 "$tmp/sim.log"
 fi
 exit "$status"
