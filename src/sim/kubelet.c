@@ -272,40 +272,6 @@ static void new_cids(struct sim_kubelet *k, struct kpod *kp)
     }
 }
 
-static void put_condition(json_t *st, const char *type, const char *status, const char *reason,
-                          const char *message, const char *now)
-{
-    json_t *conds = json_object_get(st, "conditions");
-    if (!json_is_array(conds)) {
-        conds = json_array();
-        json_object_set_new(st, "conditions", conds);
-    }
-    json_t *c = NULL;
-    size_t i;
-    for (i = 0; i < json_array_size(conds); i++) {
-        c = json_array_get(conds, i);
-        if (slu_streq(json_string_value(json_object_get(c, "type")), type))
-            break;
-        c = NULL;
-    }
-    const char *ltt = NULL;
-    if (c && slu_streq(json_string_value(json_object_get(c, "status")), status))
-        ltt = json_string_value(json_object_get(c, "lastTransitionTime"));
-    json_t *nc = json_object();
-    json_object_set_new(nc, "type", json_string(type));
-    json_object_set_new(nc, "status", json_string(status));
-    json_object_set_new(nc, "lastProbeTime", json_null());
-    json_object_set_new(nc, "lastTransitionTime", json_string(ltt ? ltt : now));
-    if (reason)
-        json_object_set_new(nc, "reason", json_string(reason));
-    if (message)
-        json_object_set_new(nc, "message", json_string(message));
-    if (c)
-        json_array_set_new(conds, i, nc);
-    else
-        json_array_append_new(conds, nc);
-}
-
 static char *unready_message(const struct kpod *kp)
 {
     struct slu_buf b = {0};
@@ -474,25 +440,25 @@ static int status_fn(void *ud, json_t *obj, struct slu_err *err)
     }
     json_object_set_new(st, "containerStatuses", cs);
 
-    put_condition(st, "PodReadyToStartContainers", "True", NULL, NULL, now);
-    put_condition(st, "Initialized", "True", NULL, NULL, now);
+    sim_condition_put(st, "PodReadyToStartContainers", "True", NULL, NULL, now);
+    sim_condition_put(st, "Initialized", "True", NULL, NULL, now);
     if (u->what == W_RUNNING) {
         json_object_set_new(st, "phase", json_string("Running"));
-        put_condition(st, "Ready", "True", NULL, NULL, now);
-        put_condition(st, "ContainersReady", "True", NULL, NULL, now);
+        sim_condition_put(st, "Ready", "True", NULL, NULL, now);
+        sim_condition_put(st, "ContainersReady", "True", NULL, NULL, now);
     } else {
         bool ok = u->what == W_TERMINATED && u->exit_code == 0;
         char *msg = ok ? NULL : unready_message(kp);
         const char *why = ok ? "PodCompleted" : "ContainersNotReady";
-        put_condition(st, "Ready", "False", why, msg, now);
-        put_condition(st, "ContainersReady", "False", why, msg, now);
+        sim_condition_put(st, "Ready", "False", why, msg, now);
+        sim_condition_put(st, "ContainersReady", "False", why, msg, now);
         free(msg);
         if (u->what == W_TERMINATED)
             json_object_set_new(st, "phase", json_string(ok ? "Succeeded" : "Failed"));
         else
             json_object_set_new(st, "phase", json_string("Running"));
     }
-    put_condition(st, "PodScheduled", "True", NULL, NULL, now);
+    sim_condition_put(st, "PodScheduled", "True", NULL, NULL, now);
     return 0;
 }
 
@@ -936,15 +902,6 @@ void sim_kubelet__post_after(struct sim_kubelet *k, int64_t model_ms,
 
 /* ---------------------------------------------------------------- thread */
 
-static uint64_t list_rv(const json_t *list)
-{
-    uint64_t rv = 0;
-    const char *s = slu_json_str(list, "metadata.resourceVersion");
-    if (s)
-        slu_parse_u64(s, &rv);
-    return rv;
-}
-
 /* (Re)builds from lists, keeping the state of pods that still exist (timers survive). */
 static int resync(struct sim_kubelet *k)
 {
@@ -968,8 +925,8 @@ static int resync(struct sim_kubelet *k)
         json_decref(nodes);
         return rc;
     }
-    k->nodes_list_rv = list_rv(nodes);
-    k->pods_list_rv = list_rv(pods);
+    k->nodes_list_rv = sim_list_rv(nodes);
+    k->pods_list_rv = sim_list_rv(pods);
     size_t i;
     json_t *o;
     json_array_foreach(json_object_get(nodes, "items"), i, o) node_event(k, "ADDED", o);

@@ -16,6 +16,7 @@
  *
  * The sim_resources helpers compute a pod's effective requests exactly as the scheduler counts
  * them (init containers' max rule, sidecars, limits standing for missing requests, overhead).
+ * sim_condition_* and sim_list_rv are the object helpers both the scheduler and the kubelet use.
  */
 #include <string.h>
 
@@ -26,6 +27,57 @@
 #define SIM_KUBELET_VERSION "v1.31.0"
 #define DEFAULT_MEM_REQUEST (200LL * 1024 * 1024)
 #define DEFAULT_CPU_REQUEST_M 100
+
+/* ---------------------------------------------------------------- object helpers */
+
+json_t *sim_condition_find(const json_t *conds, const char *type, size_t *idx)
+{
+    for (size_t i = 0; i < json_array_size(conds); i++) {
+        json_t *c = json_array_get(conds, i);
+        if (slu_streq(json_string_value(json_object_get(c, "type")), type)) {
+            *idx = i;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+void sim_condition_put(json_t *st, const char *type, const char *status, const char *reason,
+                       const char *message, const char *now)
+{
+    json_t *conds = json_object_get(st, "conditions");
+    if (!json_is_array(conds)) {
+        conds = json_array();
+        json_object_set_new(st, "conditions", conds);
+    }
+    size_t i = 0;
+    json_t *c = sim_condition_find(conds, type, &i);
+    const char *ltt = NULL;
+    if (c && slu_streq(json_string_value(json_object_get(c, "status")), status))
+        ltt = json_string_value(json_object_get(c, "lastTransitionTime"));
+    json_t *nc = json_object();
+    json_object_set_new(nc, "type", json_string(type));
+    json_object_set_new(nc, "status", json_string(status));
+    json_object_set_new(nc, "lastProbeTime", json_null());
+    json_object_set_new(nc, "lastTransitionTime", json_string(ltt ? ltt : now));
+    if (reason)
+        json_object_set_new(nc, "reason", json_string(reason));
+    if (message)
+        json_object_set_new(nc, "message", json_string(message));
+    if (c)
+        json_array_set_new(conds, i, nc);
+    else
+        json_array_append_new(conds, nc);
+}
+
+uint64_t sim_list_rv(const json_t *list)
+{
+    uint64_t rv = 0;
+    const char *s = slu_json_str(list, "metadata.resourceVersion");
+    if (s)
+        slu_parse_u64(s, &rv);
+    return rv;
+}
 
 /* ---------------------------------------------------------------- resources */
 

@@ -110,6 +110,19 @@ int64_t sim_clock_now_ms(const struct sim_clock *k); /* model ms since start */
 /* Real milliseconds (rounded up, >= 0) that a model duration takes. */
 int64_t sim_clock_real_ms(const struct sim_clock *k, int64_t model_ms);
 
+/* Object helpers shared by the scheduler and the kubelet (nodes.c). */
+/* The condition of `type` in the array conds (borrowed, NULL when absent); *idx gets its
+ * index. */
+json_t *sim_condition_find(const json_t *conds, const char *type, size_t *idx);
+/* Sets the condition `type` in st.conditions (the array is created when absent) to a fresh
+ * {type, status, lastProbeTime: null, lastTransitionTime, reason, message} (reason, message:
+ * NULL leaves them out), replacing the old one in place or appending. lastTransitionTime is
+ * kept from the old condition when its status is the same, else it is `now`. */
+void sim_condition_put(json_t *st, const char *type, const char *status, const char *reason,
+                       const char *message, const char *now);
+/* metadata.resourceVersion of a list as a number (0 when absent or bad). */
+uint64_t sim_list_rv(const json_t *list);
+
 /* Resource amounts as the scheduler counts them: cpu in millicores, memory and ephemeral storage
  * in bytes, pods as a count, extended resources (nvidia.com/gpu, hugepages-2Mi...) in units.
  * nz_cpu_m/nz_mem are the same requests with the scheduler's non-zero defaults (100m, 200Mi per

@@ -478,41 +478,15 @@ static void set_condition(json_t *obj, const char *type, const char *status, con
         st = json_object();
         json_object_set_new(obj, "status", st);
     }
-    json_t *conds = json_object_get(st, "conditions");
-    if (!json_is_array(conds)) {
-        conds = json_array();
-        json_object_set_new(st, "conditions", conds);
-    }
-    size_t i;
-    json_t *c = NULL;
-    for (i = 0; i < json_array_size(conds); i++) {
-        c = json_array_get(conds, i);
-        if (slu_streq(json_string_value(json_object_get(c, "type")), type))
-            break;
-        c = NULL;
-    }
+    size_t i = 0;
+    json_t *c = sim_condition_find(json_object_get(st, "conditions"), type, &i);
     if (c && slu_streq(json_string_value(json_object_get(c, "status")), status) &&
         slu_streq(json_string_value(json_object_get(c, "reason")), reason) &&
         slu_streq(json_string_value(json_object_get(c, "message")), message))
         return; /* unchanged: the store writes nothing */
     char now[40];
     slu_time_format_rfc3339(slu_now_unix(), now, sizeof(now));
-    const char *ltt = NULL;
-    if (c && slu_streq(json_string_value(json_object_get(c, "status")), status))
-        ltt = json_string_value(json_object_get(c, "lastTransitionTime"));
-    json_t *nc = json_object();
-    json_object_set_new(nc, "type", json_string(type));
-    json_object_set_new(nc, "status", json_string(status));
-    json_object_set_new(nc, "lastProbeTime", json_null());
-    json_object_set_new(nc, "lastTransitionTime", json_string(ltt ? ltt : now));
-    if (reason)
-        json_object_set_new(nc, "reason", json_string(reason));
-    if (message)
-        json_object_set_new(nc, "message", json_string(message));
-    if (c)
-        json_array_set_new(conds, i, nc);
-    else
-        json_array_append_new(conds, nc);
+    sim_condition_put(st, type, status, reason, message, now);
 }
 
 static int cond_fn(void *ud, json_t *obj, struct slu_err *err)
@@ -912,15 +886,6 @@ static void state_clear(struct sim_scheduler *s)
     s->active.len = 0;
 }
 
-static uint64_t list_rv(const json_t *list)
-{
-    uint64_t rv = 0;
-    const char *s = slu_json_str(list, "metadata.resourceVersion");
-    if (s)
-        slu_parse_u64(s, &rv);
-    return rv;
-}
-
 /* Rebuilds everything from lists, with a fresh watcher from before the lists. */
 static int resync(struct sim_scheduler *s)
 {
@@ -948,8 +913,8 @@ static int resync(struct sim_scheduler *s)
         json_decref(nodes);
         return rc;
     }
-    s->nodes_list_rv = list_rv(nodes);
-    s->pods_list_rv = list_rv(pods);
+    s->nodes_list_rv = sim_list_rv(nodes);
+    s->pods_list_rv = sim_list_rv(pods);
     size_t i;
     json_t *o;
     json_array_foreach(json_object_get(nodes, "items"), i, o) node_add_or_update(s, o);

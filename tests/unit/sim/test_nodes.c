@@ -253,6 +253,40 @@ static void test_clock(void **state)
     assert_true(k.scale == 1);
 }
 
+static void test_conditions_and_list_rv(void **state)
+{
+    (void)state;
+    json_t *st = json_object();
+    sim_condition_put(st, "Ready", "False", "ContainersNotReady", "m", "T1");
+    sim_condition_put(st, "PodScheduled", "True", NULL, NULL, "T1");
+    json_t *conds = json_object_get(st, "conditions");
+    assert_int_equal(json_array_size(conds), 2);
+    /* same status: lastTransitionTime kept, reason and message replaced */
+    sim_condition_put(st, "Ready", "False", "PodCompleted", NULL, "T2");
+    size_t i = 9;
+    json_t *c = sim_condition_find(conds, "Ready", &i);
+    assert_non_null(c);
+    assert_int_equal(i, 0);
+    assert_string_equal(slu_json_str(c, "lastTransitionTime"), "T1");
+    assert_string_equal(slu_json_str(c, "reason"), "PodCompleted");
+    assert_null(json_object_get(c, "message"));
+    assert_true(json_is_null(json_object_get(c, "lastProbeTime")));
+    /* status changes: lastTransitionTime is now */
+    sim_condition_put(st, "Ready", "True", NULL, NULL, "T3");
+    c = sim_condition_find(conds, "Ready", &i);
+    assert_string_equal(slu_json_str(c, "lastTransitionTime"), "T3");
+    assert_null(json_object_get(c, "reason"));
+    assert_int_equal(json_array_size(conds), 2);
+    assert_null(sim_condition_find(conds, "Initialized", &i));
+    json_decref(st);
+
+    json_t *list = json_pack("{s:{s:s}}", "metadata", "resourceVersion", "42");
+    assert_int_equal(sim_list_rv(list), 42);
+    json_object_set_new(json_object_get(list, "metadata"), "resourceVersion", json_string("x"));
+    assert_int_equal(sim_list_rv(list), 0);
+    json_decref(list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_pod_requests),
         cmocka_unit_test(test_allocatable_and_arith),
         cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_conditions_and_list_rv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
