@@ -663,6 +663,42 @@ static int delete_locked(struct sim_store *st, struct tstore *t, const struct si
                          const char *ns, const char *name, const struct sim_delete_opts *o,
                          int depth, json_t **out, struct slu_err *err);
 
+/* Copies the keys of m (the dependents' uids of one owner) into out (owned strings), so that
+ * the caller may delete while walking them. */
+static void map_keys(const struct slu_map *m, struct slu_vec *out)
+{
+    size_t it = 0;
+    const char *k;
+    void *v;
+    while (slu_map_next(m, &it, &k, &v))
+        slu_vec_push(out, slu_strdup(k));
+}
+
+/* Whether one of obj's owners still exists; `none` when it has no owner references. */
+static bool owner_alive(struct sim_store *st, const json_t *obj, bool none)
+{
+    struct slu_vec ou = {0};
+    owner_uids(obj, &ou);
+    bool alive = ou.len == 0 ? none : false;
+    for (size_t j = 0; j < ou.len; j++)
+        if (slu_map_has(&st->uids, ou.items[j]))
+            alive = true;
+    slu_vec_release(&ou, NULL);
+    return alive;
+}
+
+/* Deletes the object at l (found by uid) as the garbage collector does, with the options o at
+ * the given cascade depth. l's namespace and name are copied first: the delete frees l. */
+static void delete_at(struct sim_store *st, const struct uidloc *l, const struct sim_delete_opts *o,
+                      int depth)
+{
+    char *dns = slu_strdup(l->ns), *dname = slu_strdup(l->name);
+    struct tstore *dt = l->ts;
+    delete_locked(st, dt, dt->rt, *dns ? dns : NULL, dname, o, depth, NULL, NULL);
+    free(dns);
+    free(dname);
+}
+
 /* After a dependent went away: an owner waiting in foreground deletion with no dependents left
  * drops its foregroundDeletion finalizer (and goes when it has no other). */
 static void foreground_check(struct sim_store *st, const char *owner_uid, int depth)
@@ -740,31 +776,14 @@ static void remove_obj(struct sim_store *st, struct tstore *t, const char *ns, c
         struct slu_map *dm = uid ? slu_map_get(&st->deps, uid) : NULL;
         if (dm) {
             struct slu_vec du = {0};
-            size_t it = 0;
-            const char *k;
-            void *v;
-            while (slu_map_next(dm, &it, &k, &v))
-                slu_vec_push(&du, slu_strdup(k));
+            map_keys(dm, &du);
             for (size_t i = 0; i < du.len; i++) {
                 struct uidloc *l;
                 json_t *dep = by_uid(st, du.items[i], &l);
-                if (!dep)
+                if (!dep || owner_alive(st, dep, false))
                     continue;
-                struct slu_vec ou = {0};
-                owner_uids(dep, &ou);
-                bool alive = false;
-                for (size_t j = 0; j < ou.len; j++)
-                    if (slu_map_has(&st->uids, ou.items[j]))
-                        alive = true;
-                slu_vec_release(&ou, NULL);
-                if (alive)
-                    continue;
-                char *dns = slu_strdup(l->ns), *dname = slu_strdup(l->name);
-                struct tstore *dt = l->ts;
                 struct sim_delete_opts bo = {.grace_period_seconds = -1};
-                delete_locked(st, dt, dt->rt, dns, dname, &bo, depth + 1, NULL, NULL);
-                free(dns);
-                free(dname);
+                delete_at(st, l, &bo, depth + 1);
             }
             slu_vec_release(&du, free);
         }
@@ -1909,11 +1928,7 @@ static int delete_locked(struct sim_store *st, struct tstore *t, const struct si
     struct slu_map *dm = uid ? slu_map_get(&st->deps, uid) : NULL;
     if (slu_streq(policy, "Orphan") && dm) {
         struct slu_vec du = {0};
-        size_t it = 0;
-        const char *k;
-        void *v;
-        while (slu_map_next(dm, &it, &k, &v))
-            slu_vec_push(&du, slu_strdup(k));
+        map_keys(dm, &du);
         char *ouid = slu_strdup(uid);
         for (size_t i = 0; i < du.len; i++) {
             struct uidloc *l;
@@ -1949,23 +1964,14 @@ static int delete_locked(struct sim_store *st, struct tstore *t, const struct si
         char *ouid = slu_strdup(uid);
         json_t *snapshot = json_incref(tget(t, ns, name));
         struct slu_vec du = {0};
-        size_t it = 0;
-        const char *k;
-        void *v;
-        while (slu_map_next(dm, &it, &k, &v))
-            slu_vec_push(&du, slu_strdup(k));
+        map_keys(dm, &du);
         for (size_t i = 0; i < du.len; i++) {
             struct uidloc *l;
-            json_t *dep = by_uid(st, du.items[i], &l);
-            if (!dep)
+            if (!by_uid(st, du.items[i], &l))
                 continue;
-            char *dns = slu_strdup(l->ns), *dname = slu_strdup(l->name);
-            struct tstore *dt = l->ts;
             struct sim_delete_opts fo = {.propagation_policy = "Foreground",
                                          .grace_period_seconds = -1};
-            delete_locked(st, dt, dt->rt, dns, dname, &fo, depth + 1, NULL, NULL);
-            free(dns);
-            free(dname);
+            delete_at(st, l, &fo, depth + 1);
         }
         slu_vec_release(&du, free);
         free(ouid);
@@ -2368,23 +2374,10 @@ void sim_store_gc_run(struct sim_store *st)
     for (size_t i = 0; i < pend.len; i++) {
         struct uidloc *l;
         json_t *o = by_uid(st, pend.items[i], &l);
-        if (!o)
+        if (!o || owner_alive(st, o, true))
             continue;
-        struct slu_vec ou = {0};
-        owner_uids(o, &ou);
-        bool alive = ou.len == 0;
-        for (size_t j = 0; j < ou.len; j++)
-            if (slu_map_has(&st->uids, ou.items[j]))
-                alive = true;
-        slu_vec_release(&ou, NULL);
-        if (alive)
-            continue;
-        char *dns = slu_strdup(l->ns), *dname = slu_strdup(l->name);
-        struct tstore *dt = l->ts;
         struct sim_delete_opts bo = {.grace_period_seconds = -1};
-        delete_locked(st, dt, dt->rt, *dns ? dns : NULL, dname, &bo, 0, NULL, NULL);
-        free(dns);
-        free(dname);
+        delete_at(st, l, &bo, 0);
     }
     slu_vec_release(&pend, free);
     expire_snaps(st);
