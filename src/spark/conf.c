@@ -243,40 +243,42 @@ static bool java_parse_long(const char *s, int64_t lo, int64_t hi, int64_t *out)
     return true;
 }
 
+/* The value of key as a Java integer (trimmed) in [lo, hi] into *out; *out is left alone when
+ * key is absent. `type` names the Java type in the error. */
+static int get_integer(const struct spark_conf *c, const char *key, int64_t lo, int64_t hi,
+                       const char *type, int64_t *out, struct slu_err *err)
+{
+    const char *v = spark_conf_get(c, key);
+    if (!v)
+        return 0;
+    char *t = java_trim(v);
+    int64_t n;
+    bool ok = java_parse_long(t, lo, hi, &n);
+    free(t);
+    if (!ok)
+        return slu_err_set(err, SLU_EINVAL, "%s should be %s, but was %s", key, type, v);
+    *out = n;
+    return 0;
+}
+
 int spark_conf_get_int(const struct spark_conf *c, const char *key, int32_t def, int32_t *out,
                        struct slu_err *err)
 {
-    const char *v = spark_conf_get(c, key);
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    char *t = java_trim(v);
-    int64_t n;
-    bool ok = java_parse_long(t, INT32_MIN, INT32_MAX, &n);
-    free(t);
-    if (!ok)
-        return slu_err_set(err, SLU_EINVAL, "%s should be int, but was %s", key, v);
-    *out = (int32_t)n;
-    return 0;
+    int64_t n = def;
+    int rc = get_integer(c, key, INT32_MIN, INT32_MAX, "int", &n, err);
+    if (rc == 0)
+        *out = (int32_t)n;
+    return rc;
 }
 
 int spark_conf_get_long(const struct spark_conf *c, const char *key, int64_t def, int64_t *out,
                         struct slu_err *err)
 {
-    const char *v = spark_conf_get(c, key);
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    char *t = java_trim(v);
-    int64_t n;
-    bool ok = java_parse_long(t, INT64_MIN, INT64_MAX, &n);
-    free(t);
-    if (!ok)
-        return slu_err_set(err, SLU_EINVAL, "%s should be long, but was %s", key, v);
-    *out = n;
-    return 0;
+    int64_t n = def;
+    int rc = get_integer(c, key, INT64_MIN, INT64_MAX, "long", &n, err);
+    if (rc == 0)
+        *out = n;
+    return rc;
 }
 
 int spark_conf_get_double(const struct spark_conf *c, const char *key, double def, double *out,
@@ -310,32 +312,33 @@ int spark_conf_get_double(const struct spark_conf *c, const char *key, double de
     return 0;
 }
 
-int spark_conf_get_size(const struct spark_conf *c, const char *key, const char *def,
-                        const char *unit, int64_t *out, struct slu_err *err)
+/* The value of key (else def) converted by `as` (spark_size_as or spark_time_as) to unit; an
+ * error names the key. */
+static int get_with_unit(const struct spark_conf *c, const char *key, const char *def,
+                         const char *unit, int64_t *out, struct slu_err *err,
+                         int (*as)(const char *, const char *, int64_t *, struct slu_err *))
 {
     const char *v = spark_conf_get(c, key);
     if (!v)
         v = def;
     if (!v)
         return slu_err_set(err, SLU_ENOTFOUND, "%s is not set", key);
-    int rc = spark_size_as(v, unit, out, err);
+    int rc = as(v, unit, out, err);
     if (rc < 0)
         slu_err_prefix(err, "%s", key);
     return rc;
 }
 
+int spark_conf_get_size(const struct spark_conf *c, const char *key, const char *def,
+                        const char *unit, int64_t *out, struct slu_err *err)
+{
+    return get_with_unit(c, key, def, unit, out, err, spark_size_as);
+}
+
 int spark_conf_get_time(const struct spark_conf *c, const char *key, const char *def,
                         const char *unit, int64_t *out, struct slu_err *err)
 {
-    const char *v = spark_conf_get(c, key);
-    if (!v)
-        v = def;
-    if (!v)
-        return slu_err_set(err, SLU_ENOTFOUND, "%s is not set", key);
-    int rc = spark_time_as(v, unit, out, err);
-    if (rc < 0)
-        slu_err_prefix(err, "%s", key);
-    return rc;
+    return get_with_unit(c, key, def, unit, out, err, spark_time_as);
 }
 
 /* ---------------------------------------------------------------- Properties.load */
