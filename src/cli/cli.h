@@ -122,4 +122,16 @@ int cli_events_for(struct kube_client *cl, const char *ns, const struct slu_vec 
 /* The time an event was last seen (unix seconds), 0 when unknown. */
 int64_t cli_event_time(const json_t *ev);
 
+/* ---------------------------------------------------------------- long-running commands
+ * (sim, operator; common.c) */
+
+#include <signal.h>
+
+/* --log-level VALUE: sets the log level; on an unknown level prints "sluice CMD: --log-level:
+ * unknown level" and returns 2 (the exit code), else 0. */
+int cli_set_log_level(const char *cmd, const char *value);
+/* Blocks SIGINT and SIGTERM in this and every later thread (fills *set with them, for
+ * sigwait/sigtimedwait) and ignores SIGPIPE. */
+void cli_block_stop_signals(sigset_t *set);
+
 #endif

@@ -207,15 +207,10 @@ int cmd_operator(int argc, char **argv)
                 burst = d;
             break;
         }
-        case 'l': {
-            int lvl = slu_log_parse_level(optarg);
-            if (lvl < 0) {
-                fprintf(stderr, "sluice operator: --log-level: unknown level \"%s\"\n", optarg);
+        case 'l':
+            if (cli_set_log_level("operator", optarg) != 0)
                 return 2;
-            }
-            slu_log_set_level((enum slu_log_level)lvl);
             break;
-        }
         case 'h':
             op_usage(stdout);
             return 0;
@@ -243,11 +238,7 @@ int cmd_operator(int argc, char **argv)
     }
 
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_block_stop_signals(&set);
 
     int ret = 1;
     struct slu_err err = {0};

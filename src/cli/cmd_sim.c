@@ -102,15 +102,10 @@ int cmd_sim(int argc, char **argv)
         case 'T':
             o.tls = true;
             break;
-        case 'L': {
-            int lvl = slu_log_parse_level(optarg);
-            if (lvl < 0) {
-                fprintf(stderr, "sluice sim: --log-level: unknown level \"%s\"\n", optarg);
+        case 'L':
+            if (cli_set_log_level("sim", optarg) != 0)
                 return 2;
-            }
-            slu_log_set_level((enum slu_log_level)lvl);
             break;
-        }
         case 'h':
             sim_usage(stdout);
             return 0;
@@ -126,11 +121,7 @@ int cmd_sim(int argc, char **argv)
     }
 
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_block_stop_signals(&set);
 
     struct sim *s = NULL;
     struct slu_err err = {0};

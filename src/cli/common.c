@@ -3,10 +3,13 @@
  * kubectl-style flag parsing (flags anywhere, --name=value, short clusters, "--"), the common
  * flags (--kubeconfig, --context, -n, -A, -o), client construction through kube_config_auto,
  * error printing in kubectl's words, YAML/JSON output, aligned tables, kubectl's human
- * durations, and small SparkApplication helpers (driver pod, executor counts, log paths).
+ * durations, and small SparkApplication helpers (driver pod, executor counts, log paths);
+ * also --log-level and the stop signals of the long-running commands (sim, operator).
  *
  * These functions print (this is the CLI); they never exit.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -491,4 +494,26 @@ int cli_events_for(struct kube_client *cl, const char *ns, const struct slu_vec 
     json_decref(list);
     *out = arr;
     return 0;
+}
+
+/* ---------------------------------------------------------------- long-running commands */
+
+int cli_set_log_level(const char *cmd, const char *value)
+{
+    int lvl = slu_log_parse_level(value);
+    if (lvl < 0) {
+        fprintf(stderr, "sluice %s: --log-level: unknown level \"%s\"\n", cmd, value);
+        return 2;
+    }
+    slu_log_set_level((enum slu_log_level)lvl);
+    return 0;
+}
+
+void cli_block_stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }
