@@ -236,6 +236,36 @@ static int print_result(const json_t *objs, const char *output, bool as_list, bo
 
 /* ---------------------------------------------------------------- --wait, native */
 
+/* --wait progress: prints line with a timestamp when it differs from last (a buffer of n bytes
+ * holding the line printed before, updated). */
+static void print_progress(char *last, size_t n, const char *line)
+{
+    if (strcmp(line, last)) {
+        slu_strlcpy(last, line, n);
+        char ts[40];
+        slu_time_format_rfc3339(slu_now_unix(), ts, sizeof ts);
+        printf("%s  %s\n", ts, line);
+        fflush(stdout);
+    }
+}
+
+/* After one list-then-watch round of --wait that returned rc (err its error): whether to go on.
+ * A clean end or 410 Gone resets *failures; another error backs off (0.5 s more each time),
+ * and the fifth in a row prints err (as `what`) and gives up. */
+static bool keep_watching(int rc, int *failures, const struct slu_err *err, const char *what)
+{
+    if (rc == 0 || rc == SLU_EGONE) {
+        *failures = 0;
+        return true;
+    }
+    if (++*failures >= 5) {
+        cli_api_error(err, what);
+        return false;
+    }
+    slu_sleep_ms(500 * *failures);
+    return true;
+}
+
 struct native_wait {
     const char *driver;
     struct slu_map execs; /* executor pod name -> phase (owned strings) */
@@ -309,13 +339,7 @@ static void report(struct native_wait *w)
     char line[512];
     snprintf(line, sizeof line, "driver %s: %s, executors: %d running / %d", w->driver,
              w->driver_phase ? w->driver_phase : "Pending", running, total);
-    if (strcmp(line, w->last)) {
-        slu_strlcpy(w->last, line, sizeof w->last);
-        char ts[40];
-        slu_time_format_rfc3339(slu_now_unix(), ts, sizeof ts);
-        printf("%s  %s\n", ts, line);
-        fflush(stdout);
-    }
+    print_progress(w->last, sizeof w->last, line);
 }
 
 static bool native_event(void *ud, const char *type, json_t *obj)
@@ -366,16 +390,10 @@ static int wait_native(struct kube_client *cl, const char *ns, const char *drive
             }
             free(rv);
         }
-        if (rc == 0 || rc == SLU_EGONE) {
-            failures = 0;
-        } else if (++failures >= 5) {
-            cli_api_error(&err, "watching the driver pod");
-            slu_err_release(&err);
-            break;
-        } else {
-            slu_sleep_ms(500 * failures);
-        }
+        bool again = keep_watching(rc, &failures, &err, "watching the driver pod");
         slu_err_release(&err);
+        if (!again)
+            break;
     }
     int code = 1;
     if (w.done) {
@@ -414,13 +432,7 @@ static void note_app(struct app_wait *w, const json_t *app, bool deleted)
     char line[512];
     snprintf(line, sizeof line, "application %s: %s, executors: %d running / %d",
              kube_object_name(app), st && *st ? st : "NEW", running, total);
-    if (strcmp(line, w->last)) {
-        slu_strlcpy(w->last, line, sizeof w->last);
-        char ts[40];
-        slu_time_format_rfc3339(slu_now_unix(), ts, sizeof ts);
-        printf("%s  %s\n", ts, line);
-        fflush(stdout);
-    }
+    print_progress(w->last, sizeof w->last, line);
     if (slu_streq(st, "COMPLETED")) {
         w->done = w->ok = true;
     } else if (slu_streq(st, "FAILED")) {
@@ -466,16 +478,10 @@ static int wait_app(struct kube_client *cl, const char *ns, const char *name)
             }
             free(rv);
         }
-        if (rc == 0 || rc == SLU_EGONE) {
-            failures = 0;
-        } else if (++failures >= 5) {
-            cli_api_error(&err, "watching the SparkApplication");
-            slu_err_release(&err);
-            break;
-        } else {
-            slu_sleep_ms(500 * failures);
-        }
+        bool again = keep_watching(rc, &failures, &err, "watching the SparkApplication");
         slu_err_release(&err);
+        if (!again)
+            break;
     }
     free(fsel);
     if (!w.done)
