@@ -121,6 +121,9 @@ int cli_events_for(struct kube_client *cl, const char *ns, const struct slu_vec 
                    json_t **out, struct slu_err *err);
 /* The time an event was last seen (unix seconds), 0 when unknown. */
 int64_t cli_event_time(const json_t *ev);
+/* How long ago (from now, unix seconds) an event was last seen, in kubectl's human duration,
+ * "<unknown>" without a time. */
+void cli_event_age(const json_t *ev, int64_t now, char *buf, size_t n);
 
 /* ---------------------------------------------------------------- long-running commands
  * (sim, operator; common.c) */

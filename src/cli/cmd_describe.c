@@ -207,11 +207,7 @@ static void events_section(struct kube_client *cl, const char *ns, const json_t 
         json_array_foreach(evs, i, e)
         {
             char age[32];
-            int64_t ts = cli_event_time(e);
-            if (ts)
-                cli_human_duration(now - ts, age, sizeof age);
-            else
-                slu_strlcpy(age, "<unknown>", sizeof age);
+            cli_event_age(e, now, age, sizeof age);
             char *obj = slu_asprintf("%s/%s", slu_json_str(e, "involvedObject.kind"),
                                      slu_json_str(e, "involvedObject.name"));
             const char *from = slu_json_str(e, "source.component");

@@ -86,11 +86,7 @@ int cmd_events(int argc, char **argv)
     json_array_foreach(evs, i, e)
     {
         char age[32];
-        int64_t ts = cli_event_time(e);
-        if (ts)
-            cli_human_duration(now - ts, age, sizeof age);
-        else
-            slu_strlcpy(age, "<unknown>", sizeof age);
+        cli_event_age(e, now, age, sizeof age);
         char *kind = slu_strdup(slu_json_str(e, "involvedObject.kind"));
         if (kind)
             slu_str_lower(kind);

@@ -456,6 +456,15 @@ int64_t cli_event_time(const json_t *ev)
     return 0;
 }
 
+void cli_event_age(const json_t *ev, int64_t now, char *buf, size_t n)
+{
+    int64_t ts = cli_event_time(ev);
+    if (ts)
+        cli_human_duration(now - ts, buf, n);
+    else
+        slu_strlcpy(buf, "<unknown>", n);
+}
+
 static int cmp_events(const void *a, const void *b)
 {
     const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
