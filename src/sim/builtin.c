@@ -126,19 +126,7 @@ void sim_builtin_types(struct slu_vec *out)
 
 void sim_builtin_type_free(struct sim_rtype *rt)
 {
-    if (!rt)
-        return;
-    free(rt->group);
-    free(rt->version);
-    free(rt->plural);
-    free(rt->singular);
-    free(rt->kind);
-    free(rt->list_kind);
-    slu_strv_free(rt->short_names);
-    slu_strv_free(rt->categories);
-    slu_strv_free(rt->verbs);
-    slu_strv_free(rt->subresources);
-    free(rt);
+    sim_rtype_free(rt); /* a built-in type is a served type without schema or columns */
 }
 
 /* ---------------------------------------------------------------- errors */
