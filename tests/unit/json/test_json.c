@@ -1,16 +1,8 @@
 /* test_json.c - tests for src/json/json.c: path access, set/delete, parse, dumps, equal, copy. */
 #include "test.h"
+#include "json_test.h"
 
 #include "json/json.h"
-
-static json_t *J(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
-    if (v == NULL)
-        fail_msg("bad test JSON %s: %s", text, e.text);
-    return v;
-}
 
 static void assert_json(const json_t *v, const char *expected)
 {

@@ -1,30 +1,9 @@
 /* test_patch.c - tests for src/json/patch.c: RFC 7386 merge patch (the RFC's appendix cases),
  * merge diff, and RFC 6902 JSON patch (the RFC's appendix examples, pointer escapes, atomicity). */
 #include "test.h"
+#include "json_test.h"
 
 #include "json/json.h"
-
-static json_t *J(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
-    if (v == NULL)
-        fail_msg("bad test JSON %s: %s", text, e.text);
-    return v;
-}
-
-static void check_eq(const json_t *v, const char *expected, const char *what)
-{
-    json_t *e = J(expected);
-    if (!slu_json_equal(v, e)) {
-        char *got = slu_json_dumps_canonical(v);
-        print_error("%s: got %s, expected %s\n", what, got, expected);
-        free(got);
-        json_decref(e);
-        fail();
-    }
-    json_decref(e);
-}
 
 static void test_merge_patch_rfc7386(void **state)
 {

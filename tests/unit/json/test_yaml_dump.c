@@ -2,19 +2,11 @@
  * scalars, and the round-trip property slu_yaml_load(slu_yaml_dump(v)) == v on tricky strings
  * and on many generated values. */
 #include "test.h"
+#include "json_test.h"
 
 #include <math.h>
 
 #include "json/json.h"
-
-static json_t *J(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
-    if (v == NULL)
-        fail_msg("bad test JSON %s: %s", text, e.text);
-    return v;
-}
 
 static char *dump(const json_t *v)
 {

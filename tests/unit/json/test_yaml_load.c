@@ -2,33 +2,12 @@
  * anchors/aliases/merge keys, caps (size, depth, aliases, nodes, documents, billion laughs),
  * errors naming line and column, files and stdin, and real Kubernetes YAML from shared/. */
 #include "test.h"
+#include "json_test.h"
 
 #include <dirent.h>
 #include <unistd.h>
 
 #include "json/json.h"
-
-static json_t *J(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
-    if (v == NULL)
-        fail_msg("bad test JSON %s: %s", text, e.text);
-    return v;
-}
-
-static void check_eq(const json_t *v, const char *expected, const char *what)
-{
-    json_t *e = J(expected);
-    if (!slu_json_equal(v, e)) {
-        char *got = slu_json_dumps_canonical(v);
-        print_error("%s: got %s, expected %s\n", what, got, expected);
-        free(got);
-        json_decref(e);
-        fail();
-    }
-    json_decref(e);
-}
 
 /* Loads exactly one document and compares it to the expected JSON. */
 static void load_is(const char *yaml, const char *expected)

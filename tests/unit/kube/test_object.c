@@ -1,18 +1,10 @@
 /* Tests for src/kube/object.c: keys, metadata accessors, owner references, conditions, and the
  * DNS-1123 / label syntax checks with Kubernetes' messages. */
 #include "test.h"
+#include "json_test.h"
 
 #include "kube/kube.h"
 #include "kube/pure_priv.h"
-
-static json_t *J(const char *s)
-{
-    json_error_t e;
-    json_t *v = json_loads(s, JSON_DECODE_ANY, &e);
-    if (!v)
-        fail_msg("bad json: %s", e.text);
-    return v;
-}
 
 static void test_accessors(void **state)
 {

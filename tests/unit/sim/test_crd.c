@@ -1,18 +1,10 @@
 /* test_crd.c - CRD validation, served types and Established status (src/sim/crd.c). */
 #include "test.h"
+#include "json_test.h"
 
 #include <stdbool.h>
 
 #include "sim/parts.h"
-
-static json_t *J(const char *s)
-{
-    json_error_t e;
-    json_t *v = json_loads(s, 0, &e);
-    if (!v)
-        fail_msg("bad test JSON: %s", e.text);
-    return v;
-}
 
 static const char good[] =
     "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","

@@ -11,6 +11,7 @@
  * printer columns are the upstream ones.
  */
 #include "test.h"
+#include "json_test.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -438,15 +439,6 @@ static const char APP[] =
     "\"affinity\":{\"nodeAffinity\":{\"x-future-field\":{\"kept\":true}}}},"
     "\"executor\":{\"instances\":2,\"cores\":1,\"memory\":\"512m\"},"
     "\"restartPolicy\":{\"type\":\"OnFailure\",\"onFailureRetries\":3}}}";
-
-static json_t *J(const char *s)
-{
-    json_error_t e;
-    json_t *v = json_loads(s, 0, &e);
-    if (!v)
-        fail_msg("bad test JSON: %s", e.text);
-    return v;
-}
 
 static void test_invalid_apps_refused(void **state)
 {

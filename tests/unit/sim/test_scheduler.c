@@ -2,6 +2,7 @@
  * messages) and, against a real store, the scheduler thread (binding, Unschedulable, retry,
  * scheduling gates). */
 #include "test.h"
+#include "json_test.h"
 
 #include "sim/parts.h"
 
@@ -43,15 +44,6 @@ static void fx_place(struct fx *f, size_t i, const json_t *pod)
     sim_pod_requests(pod, &r);
     sim_resources_add(&f->sn[i].used, &r);
     sim_resources_release(&r);
-}
-
-static json_t *J(const char *text)
-{
-    json_error_t je;
-    json_t *p = json_loads(text, 0, &je);
-    if (!p)
-        fail_msg("bad test JSON: %s: %s", je.text, text);
-    return p;
 }
 
 /* A pod with one container requesting cpu/memory, plus extra spec JSON (may be ""). */

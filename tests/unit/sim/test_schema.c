@@ -2,19 +2,11 @@
  * Strict/Warn/Ignore, defaults, messages worded as the real API server, and the upstream Kubeflow
  * CRDs with their example SparkApplications. */
 #include "test.h"
+#include "json_test.h"
 
 #include <stdbool.h>
 
 #include "sim/parts.h"
-
-static json_t *J(const char *s)
-{
-    json_error_t e;
-    json_t *v = json_loads(s, JSON_DECODE_ANY, &e);
-    if (!v)
-        fail_msg("bad test JSON at %d: %s: %s", e.position, e.text, s);
-    return v;
-}
 
 /* Applies schema to obj (both JSON text); returns the rc, *out the (changed) object. */
 static int apply(const char *schema, const char *obj, bool defaults, const char *fv, json_t **out,

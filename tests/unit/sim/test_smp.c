@@ -1,16 +1,8 @@
 /* test_smp.c - strategic merge patch: lists merged by key, directives, replaced lists. */
 #include "test.h"
+#include "json_test.h"
 
 #include "sim/sim_int.h"
-
-static json_t *J(const char *s)
-{
-    json_error_t je;
-    json_t *v = json_loads(s, 0, &je);
-    if (!v)
-        fail_msg("bad JSON in test: %s", je.text);
-    return v;
-}
 
 static void expect(const char *target, const char *patch, const char *want)
 {

@@ -1,6 +1,7 @@
 /* test_table.c - server-side printing (src/sim/table.c): JSONPath, ages, pod/node/service/CRD
  * tables as the real printers build them. */
 #include "test.h"
+#include "json_test.h"
 
 #include <stdbool.h>
 
@@ -13,15 +14,6 @@ void sim__human_duration(int64_t seconds, char *buf, size_t n);
 /* 2024-01-01T00:00:00Z */
 #define T0 1704067200
 #define NOW (T0 + 3600)
-
-static json_t *J(const char *s)
-{
-    json_error_t e;
-    json_t *v = json_loads(s, 0, &e);
-    if (!v)
-        fail_msg("bad test JSON: %s at %d", e.text, e.position);
-    return v;
-}
 
 static struct sim_rtype builtin(const char *group, const char *kind)
 {
