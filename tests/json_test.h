@@ -33,4 +33,43 @@ static inline void check_eq(const json_t *v, const char *expected, const char *w
     json_decref(e);
 }
 
+/* The documents of the YAML file at path (returned owned); fails the test when it cannot be
+ * loaded. */
+static inline json_t *load_yaml_docs(const char *path)
+{
+    json_t *docs = NULL;
+    struct slu_err err = {0};
+    if (slu_yaml_load_file(path, NULL, &docs, &err) != 0)
+        fail_msg("loading %s: %s", path, err.msg);
+    slu_err_release(&err);
+    return docs;
+}
+
+/* true when every field of sub is in sup with the same value (objects recursively, arrays
+ * element-wise with equal length): sup may only have more (defaults). */
+static inline bool json_test_contains(const json_t *sup, const json_t *sub)
+{
+    if (json_is_object(sub)) {
+        if (!json_is_object(sup))
+            return false;
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)sub, k, v)
+        {
+            if (!json_test_contains(json_object_get(sup, k), v))
+                return false;
+        }
+        return true;
+    }
+    if (json_is_array(sub)) {
+        if (!json_is_array(sup) || json_array_size(sup) != json_array_size(sub))
+            return false;
+        for (size_t i = 0; i < json_array_size(sub); i++)
+            if (!json_test_contains(json_array_get(sup, i), json_array_get(sub, i)))
+                return false;
+        return true;
+    }
+    return sup && slu_json_equal(sup, sub);
+}
+
 #endif

@@ -32,17 +32,6 @@ static bool file_exists(const char *path)
     return f != NULL;
 }
 
-/* The documents of a YAML file (returned owned); fails the test when it cannot be loaded. */
-static json_t *load_docs(const char *path)
-{
-    json_t *docs = NULL;
-    struct slu_err err = {0};
-    if (slu_yaml_load_file(path, NULL, &docs, &err) != 0)
-        fail_msg("loading %s: %s", path, err.msg);
-    slu_err_release(&err);
-    return docs;
-}
-
 /* SLU_SOURCE_DIR/rel. */
 static void src_path(char *out, size_t n, const char *rel)
 {
@@ -54,7 +43,7 @@ static json_t *ours_crd(size_t i)
 {
     char path[1024];
     snprintf(path, sizeof(path), "%s/deploy/crds/%s", slu_test_source_dir(), CRD_FILES[i]);
-    json_t *docs = load_docs(path);
+    json_t *docs = load_yaml_docs(path);
     assert_int_equal(json_array_size(docs), 1);
     json_t *crd = json_incref(json_array_get(docs, 0));
     json_decref(docs);
@@ -69,7 +58,7 @@ static json_t *upstream_crd(size_t i)
              slu_test_shared_dir(), CRD_FILES[i]);
     if (!file_exists(path))
         return NULL;
-    json_t *docs = load_docs(path);
+    json_t *docs = load_yaml_docs(path);
     json_t *crd = json_incref(json_array_get(docs, 0));
     json_decref(docs);
     return crd;
@@ -323,33 +312,6 @@ static void test_field_paths_cover_upstream(void **state)
 
 /* ---------------------------------------------------------------- the upstream examples */
 
-/* true when every field of sub is in sup with the same value (objects recursively, arrays
- * element-wise with equal length): sup may only have more (defaults). */
-static bool contains(const json_t *sup, const json_t *sub)
-{
-    if (json_is_object(sub)) {
-        if (!json_is_object(sup))
-            return false;
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)sub, k, v)
-        {
-            if (!contains(json_object_get(sup, k), v))
-                return false;
-        }
-        return true;
-    }
-    if (json_is_array(sub)) {
-        if (!json_is_array(sup) || json_array_size(sup) != json_array_size(sub))
-            return false;
-        for (size_t i = 0; i < json_array_size(sub); i++)
-            if (!contains(json_array_get(sup, i), json_array_get(sub, i)))
-                return false;
-        return true;
-    }
-    return sup && slu_json_equal(sup, sub);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -384,7 +346,7 @@ static void test_examples_validate_and_keep_every_field(void **state)
         }
         char path[1200];
         snprintf(path, sizeof(path), "%s/%s", dir, name);
-        json_t *docs = load_docs(path);
+        json_t *docs = load_yaml_docs(path);
         size_t di;
         json_t *doc;
         json_array_foreach(docs, di, doc)
@@ -411,7 +373,7 @@ static void test_examples_validate_and_keep_every_field(void **state)
             /* with defaults applied: every field of the user's YAML is still there */
             copy = slu_json_copy(doc);
             assert_int_equal(sim_schema_apply(s, copy, true, "Strict", &warn, &err), 0);
-            if (!contains(copy, doc))
+            if (!json_test_contains(copy, doc))
                 fail_msg("%s: a field was lost when defaults were applied", name);
             assert_int_equal(warn.len, 0);
             json_decref(copy);
@@ -573,7 +535,7 @@ static json_t *load_src(const char *rel)
 {
     char path[1024];
     src_path(path, sizeof(path), rel);
-    return load_docs(path);
+    return load_yaml_docs(path);
 }
 
 /* "verb,verb,...": each allowed on group/resource. */
@@ -695,7 +657,7 @@ static void test_operator_manifest(void **state)
     /* the selector selects the pod template */
     const json_t *sel = slu_json_path(dep, "spec.selector.matchLabels");
     const json_t *plabels = slu_json_path(dep, "spec.template.metadata.labels");
-    assert_true(contains(plabels, sel));
+    assert_true(json_test_contains(plabels, sel));
 
     const json_t *c = slu_json_path(dep, "spec.template.spec.containers[0]");
     assert_non_null(c);
@@ -727,7 +689,7 @@ static void test_operator_manifest(void **state)
     const json_t *svc = find_doc(docs, "Service", NULL);
     assert_non_null(svc);
     assert_string_equal(slu_json_str(svc, "metadata.namespace"), "sluice-system");
-    assert_true(contains(plabels, slu_json_path(svc, "spec.selector")));
+    assert_true(json_test_contains(plabels, slu_json_path(svc, "spec.selector")));
     assert_string_equal(slu_json_str(svc, "spec.ports[0].targetPort"), "metrics");
     json_decref(docs);
 }

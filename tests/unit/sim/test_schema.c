@@ -512,12 +512,7 @@ static json_t *load_yaml(const char *rel)
 {
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", slu_test_shared_dir(), rel);
-    json_t *docs = NULL;
-    struct slu_err err = {0};
-    if (slu_yaml_load_file(path, NULL, &docs, &err) != 0)
-        fail_msg("loading %s: %s", path, err.msg);
-    slu_err_release(&err);
-    return docs;
+    return load_yaml_docs(path);
 }
 
 static json_t *crd_schema(const char *file)
@@ -530,33 +525,6 @@ static json_t *crd_schema(const char *file)
     json_incref(s);
     json_decref(docs);
     return s;
-}
-
-/* true when every field of sub is in sup with the same value (objects recursively; arrays
- * element-wise with equal length). */
-static bool contains(const json_t *sup, const json_t *sub)
-{
-    if (json_is_object(sub)) {
-        if (!json_is_object(sup))
-            return false;
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)sub, k, v)
-        {
-            if (!contains(json_object_get(sup, k), v))
-                return false;
-        }
-        return true;
-    }
-    if (json_is_array(sub)) {
-        if (!json_is_array(sup) || json_array_size(sup) != json_array_size(sub))
-            return false;
-        for (size_t i = 0; i < json_array_size(sub); i++)
-            if (!contains(json_array_get(sup, i), json_array_get(sub, i)))
-                return false;
-        return true;
-    }
-    return sup && slu_json_equal(sup, sub);
 }
 
 static void test_kubeflow_crds_check(void **state)
@@ -624,7 +592,7 @@ static void test_kubeflow_examples(void **state)
             /* with defaults: every field kept */
             copy = slu_json_copy(doc);
             assert_int_equal(sim_schema_apply(s, copy, true, "Strict", &warn, &err), 0);
-            assert_true(contains(copy, doc));
+            assert_true(json_test_contains(copy, doc));
             assert_int_equal(warn.len, 0);
             json_decref(copy);
             slu_buf_release(&warn);
