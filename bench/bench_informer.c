@@ -185,14 +185,8 @@ int main(int argc, char **argv)
 {
     const char *bin = bench_sluice_path(argc, argv);
     long n = 100000;
-    if (argc > 2) {
-        int64_t v;
-        if (slu_parse_i64(argv[2], &v) != 0 || v < 1 || v > 999999) {
-            fprintf(stderr, "usage: bench_informer [SLUICE] [N (1..999999)]\n");
-            return 2;
-        }
-        n = (long)v;
-    }
+    if (bench_count_arg(argc, argv, "bench_informer", 1, 999999, &n) != 0)
+        return 2;
     slu_log_set_level(SLU_LOG_ERROR);
     printf("bench_informer: %ld pods, sim %s (load average %.1f)\n", n, bin, bench_loadavg());
     struct bench_sim sim;

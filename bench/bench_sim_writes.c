@@ -209,14 +209,8 @@ int main(int argc, char **argv)
 {
     const char *bin = bench_sluice_path(argc, argv);
     long n = 20000;
-    if (argc > 2) {
-        int64_t v;
-        if (slu_parse_i64(argv[2], &v) != 0 || v < THREADS || v > 1000000) {
-            fprintf(stderr, "usage: bench_sim_writes [SLUICE] [N (4..1000000)]\n");
-            return 2;
-        }
-        n = (long)v;
-    }
+    if (bench_count_arg(argc, argv, "bench_sim_writes", THREADS, 1000000, &n) != 0)
+        return 2;
     n -= n % THREADS;
     slu_log_set_level(SLU_LOG_ERROR);
     curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -46,6 +46,23 @@ static inline const char *bench_sluice_path(int argc, char **argv)
     return e && *e ? e : "build/sluice";
 }
 
+/* The optional count argument argv[2] of a bench (*n keeps its default when absent). Returns 0,
+ * or 2 (the exit code) after printing the usage of bench `name` when it is not a whole number
+ * in [lo, hi]. */
+static inline int bench_count_arg(int argc, char **argv, const char *name, long lo, long hi,
+                                  long *n)
+{
+    if (argc <= 2)
+        return 0;
+    int64_t v;
+    if (slu_parse_i64(argv[2], &v) != 0 || v < lo || v > hi) {
+        fprintf(stderr, "usage: %s [SLUICE] [N (%ld..%ld)]\n", name, lo, hi);
+        return 2;
+    }
+    *n = (long)v;
+    return 0;
+}
+
 /* Reads "Key:   123 kB" from /proc/<pid>/status (pid 0: self); returns kB or -1. */
 static inline long bench_proc_kb(pid_t pid, const char *key)
 {

@@ -128,14 +128,8 @@ int main(int argc, char **argv)
 {
     const char *bin = bench_sluice_path(argc, argv);
     long n = 100000;
-    if (argc > 2) {
-        int64_t v;
-        if (slu_parse_i64(argv[2], &v) != 0 || v < 1 || v > 999999) {
-            fprintf(stderr, "usage: bench_watch [SLUICE] [N (1..999999)]\n");
-            return 2;
-        }
-        n = (long)v;
-    }
+    if (bench_count_arg(argc, argv, "bench_watch", 1, 999999, &n) != 0)
+        return 2;
     slu_log_set_level(SLU_LOG_ERROR);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     printf("bench_watch: one watch of %ld events, sim %s (load average %.1f)\n", n, bin,
