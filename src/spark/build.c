@@ -272,11 +272,7 @@ static int step_basic(struct ctx *x, struct slu_err *err)
     sb__set_str(spec, "restartPolicy", "Never");
     sb__node_selector_apply(c, "driver", spec);
     sb__pull_secrets_apply(c, spec);
-    const char *sched = spark_conf_get(c, "spark.kubernetes.driver.scheduler.name");
-    if (!sched)
-        sched = spark_conf_get(c, "spark.kubernetes.scheduler.name");
-    if (sched)
-        sb__set_str(spec, "schedulerName", sched);
+    sb__scheduler_name_apply(c, "driver", spec);
 
     if (!json_string_value(json_object_get(ct, "name")))
         sb__set_str(ct, "name", SB_DRIVER_CONTAINER);

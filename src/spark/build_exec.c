@@ -289,11 +289,7 @@ static int build_exec(const struct spark_conf *c, const char *spark_version,
     sb__set_str(spec, "restartPolicy", alloc && !strcmp(alloc, "statefulset") ? "Always" : "Never");
     sb__node_selector_apply(c, "executor", spec);
     sb__pull_secrets_apply(c, spec);
-    const char *sched = spark_conf_get(c, "spark.kubernetes.executor.scheduler.name");
-    if (!sched)
-        sched = spark_conf_get(c, "spark.kubernetes.scheduler.name");
-    if (sched)
-        sb__set_str(spec, "schedulerName", sched);
+    sb__scheduler_name_apply(c, "executor", spec);
 
     bool disable_cm = false;
     const char *dcm = spark_conf_get(c, "spark.kubernetes.executor.disableConfigMap");

@@ -94,6 +94,9 @@ int sb__secret_env_apply(const struct spark_conf *c, const char *role, json_t *e
 void sb__node_selector_apply(const struct spark_conf *c, const char *role, json_t *spec);
 /* imagePullSecrets appended from spark.kubernetes.container.image.pullSecrets. */
 void sb__pull_secrets_apply(const struct spark_conf *c, json_t *spec);
+/* schedulerName from spark.kubernetes.<role>.scheduler.name, else
+ * spark.kubernetes.scheduler.name; left alone when neither is set. */
+void sb__scheduler_name_apply(const struct spark_conf *c, const char *role, json_t *spec);
 /* Custom resources spark.<role>.resource.<name>.{amount,vendor} into limits. */
 int sb__custom_resources(const struct spark_conf *c, const char *role, json_t *limits,
                          struct slu_err *err);

@@ -340,6 +340,17 @@ void sb__node_selector_apply(const struct spark_conf *c, const char *role, json_
         json_object_del(spec, "nodeSelector");
 }
 
+void sb__scheduler_name_apply(const struct spark_conf *c, const char *role, json_t *spec)
+{
+    char key[96];
+    snprintf(key, sizeof(key), "spark.kubernetes.%s.scheduler.name", role);
+    const char *sched = spark_conf_get(c, key);
+    if (!sched)
+        sched = spark_conf_get(c, "spark.kubernetes.scheduler.name");
+    if (sched)
+        sb__set_str(spec, "schedulerName", sched);
+}
+
 void sb__pull_secrets_apply(const struct spark_conf *c, json_t *spec)
 {
     const char *v = spark_conf_get(c, "spark.kubernetes.container.image.pullSecrets");
