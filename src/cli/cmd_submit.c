@@ -727,6 +727,9 @@ static int submit_app(const struct spark_submit *s, const struct cli_common *com
         code = cli_error("%s", err.msg);
         goto out;
     }
+    /* --proxy-user is a spark-submit argument, not a conf: it has its own spec field */
+    if (s->proxy_user && *s->proxy_user)
+        slu_json_set_str(app, "spec.proxyUser", s->proxy_user);
     if (spark_app_validate(app, &err) != 0) {
         code = cli_api_error(&err, NULL);
         goto out;

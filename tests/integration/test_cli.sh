@@ -97,6 +97,9 @@ jqeq '.spec.arguments | join(",")' 10
 jqeq '.spec.executor.instances' 3
 jqeq '.spec.sparkVersion' 4.0.0
 
+ok "app dry-run --proxy-user" "$SLUICE" submit --dry-run -o json --proxy-user alice "${PI[@]}"
+jqeq '.spec.proxyUser' alice
+
 ok "app dry-run yaml" "$SLUICE" submit --dry-run --unique-id 0a1b2c --spark-version 3.5 "${PI[@]}"
 expect '^kind: SparkApplication'
 expect "sparkVersion: '?3.5.0'?"
