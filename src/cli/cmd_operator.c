@@ -90,14 +90,29 @@ static void on_new_leader(void *ud, const char *identity)
     slu_info("operator: the leader is %s", identity ? identity : "(none)");
 }
 
+/* /metrics: the SparkApplication controller's, then the scheduled controller's counters. */
 static void metrics_fn(void *ud, struct slu_buf *out)
 {
-    op_controller_metrics(ud, out);
+    struct leader_state *ls = ud;
+    op_controller_metrics(ls->ctl, out);
+#ifdef OP_HAVE_SCHEDULED
+    if (ls->sched)
+        op_scheduled_metrics(ls->sched, out);
+#endif
 }
 
 static bool ready_fn(void *ud)
 {
-    return op_controller_synced(ud);
+    struct leader_state *ls = ud;
+    return op_controller_synced(ls->ctl);
+}
+
+/* The scheduled controller's share of --workers: a fifth (its reconciles are rare), at least 1;
+ * the default 10 gives its own default of 2. */
+static int scheduled_workers(int workers)
+{
+    int w = workers > 0 ? workers : 10;
+    return (w + 4) / 5;
 }
 
 static int parse_pos(const char *flag, const char *v, int64_t max, int64_t *out)
@@ -267,11 +282,12 @@ int cmd_operator(int argc, char **argv)
     ls.ctl = ctl;
 #ifdef OP_HAVE_SCHEDULED
     {
-        struct op_scheduled_opts so = {.namespaces = co.namespaces};
+        struct op_scheduled_opts so = {.namespaces = co.namespaces,
+                                       .workers = scheduled_workers(co.workers)};
         ls.sched = op_scheduled_new(c, &so);
     }
 #endif
-    http = op_http_start(listen, metrics_fn, ready_fn, ctl, &err);
+    http = op_http_start(listen, metrics_fn, ready_fn, &ls, &err);
     if (!http) {
         fprintf(stderr, "sluice operator: %s\n", err.msg);
         goto out;
@@ -338,6 +354,7 @@ int cmd_operator(int argc, char **argv)
         }
     }
 out:
+    op_http_stop(http); /* first: its thread reads the controllers */
     if (leader) {
         kube_leader_stop(leader);
         kube_leader_free(leader);
@@ -349,7 +366,6 @@ out:
     }
 #endif
     op_controller_free(ctl);
-    op_http_stop(http);
     kube_client_free(c);
     kube_config_free(cfg);
     slu_strv_free(nsv);

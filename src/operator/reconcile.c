@@ -236,7 +236,8 @@ static int build_objects(struct rctx *r, const char *sid, int64_t now_ms, json_t
         .executor_template = s->executor_template,
         .driver_extras = s->driver_extras,
         .executor_extras = s->executor_extras,
-        .app_volumes = slu_json_path(r->app, "spec.volumes"),
+        .app_volumes =
+            s->app_volumes, /* spec.volumes + sparkConfigMap/hadoopConfigMap/Prometheus */
     };
     rc = spark_build(&in, objects, NULL, err);
     spark_submission_free(s);
@@ -343,6 +344,43 @@ static int existing_driver(struct rctx *r, json_t *objects, const json_t *pod)
     return submission_failed(r, msg);
 }
 
+/* Creates <app>-prom-conf (spark_app_prometheus_configmap) when spec.monitoring needs one;
+ * AlreadyExists is fine (a retry, a rerun, a restarted operator). Returns 0 (go on), 1 (the
+ * submission was failed here: another refusal than a transient error, with the API's message)
+ * or a negative error (transient: requeue; the re-entry records a new attempt, as for any
+ * failure before the driver POST). */
+static int ensure_prometheus_configmap(struct rctx *r)
+{
+    json_t *cm = NULL;
+    struct slu_err cerr = {0};
+    int rc = spark_app_prometheus_configmap(r->app, &cm, &cerr);
+    if (rc || !cm) {
+        if (rc) {
+            char msg[1100];
+            snprintf(msg, sizeof msg, "Prometheus ConfigMap: %s", cerr.msg);
+            slu_err_release(&cerr);
+            rc = submission_failed(r, msg);
+            return rc ? rc : 1;
+        }
+        return 0;
+    }
+    rc = kube_create(r->ctl->c, &KUBE_RES_CONFIGMAPS, r->ns, cm, NULL, r->err);
+    if (rc == SLU_EEXIST) {
+        slu_err_release(r->err);
+        rc = 0;
+    } else if (rc && !op__transient(rc)) {
+        char msg[1100];
+        snprintf(msg, sizeof msg, "creating ConfigMap %s: %s", slu_json_str(cm, "metadata.name"),
+                 r->err->msg);
+        slu_err_release(r->err);
+        rc = submission_failed(r, msg);
+        if (rc == 0)
+            rc = 1;
+    }
+    json_decref(cm);
+    return rc;
+}
+
 static int submit(struct rctx *r)
 {
     struct op_controller *ctl = r->ctl;
@@ -390,7 +428,13 @@ static int submit(struct rctx *r)
     if (cur == OP_ST_NEW && attempt == 1)
         op__event(ctl, r->app, "Normal", "SparkApplicationAdded",
                   "SparkApplication %s was added, enqueuing it for submission", r->name);
-    /* 2. create the driver pod of that attempt */
+    /* 2. the Prometheus ConfigMap the driver mounts (owned by the app), when monitoring asks */
+    rc = ensure_prometheus_configmap(r);
+    if (rc) {
+        json_decref(objects);
+        return rc > 0 ? 0 : rc;
+    }
+    /* 3. create the driver pod of that attempt */
     json_t *pod = json_array_get(objects, 0);
     json_t *created = NULL;
     rc = kube_create(ctl->c, &KUBE_RES_PODS, r->ns, pod, &created, r->err);

@@ -87,6 +87,19 @@ static void test_complete(void **state)
     assert_non_null(slu_json_str(o, "status.lastSubmissionAttemptTime"));
     const char *sid = slu_json_str(o, "status.submissionID");
     assert_non_null(sid);
+    /* executorCounts is declared in deploy/crds (not pruned) and counts every executor seen */
+    json_t *counts = slu_json_path(o, "status.executorCounts");
+    assert_true(json_is_object(counts));
+    int64_t total = 0;
+    const char *ck;
+    json_t *cv;
+    json_object_foreach(counts, ck, cv)
+    {
+        assert_true(json_is_integer(cv));
+        total += json_integer_value(cv);
+    }
+    assert_int_equal(total, (int64_t)json_object_size(slu_json_path(o, "status.executorState")));
+    assert_true(total >= 1);
     /* the driver pod: our labels, owned by the app */
     json_t *p = driver_pod("ok1");
     assert_non_null(p);
@@ -111,6 +124,52 @@ static void test_complete(void **state)
     assert_non_null(strstr(r, ",SparkApplicationSubmitted,"));
     assert_non_null(strstr(r, ",SparkDriverRunning,"));
     free(r);
+}
+
+/* spec.monitoring.prometheus: the <app>-prom-conf ConfigMap exists (owned by the app) before the
+ * driver, and the driver mounts it; spec.sparkConfigMap is mounted too (the webhook's volumes). */
+static void test_prometheus_and_configmaps(void **state)
+{
+    (void)state;
+    json_t *conf = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s}}", "apiVersion", "v1", "kind",
+                             "ConfigMap", "metadata", "name", "prom1-conf", "namespace", "default",
+                             "data", "spark-defaults.conf", "spark.foo bar\n");
+    assert_int_equal(kube_create(H.c, &KUBE_RES_CONFIGMAPS, "default", conf, NULL, NULL), 0);
+    json_decref(conf);
+    json_t *app = h_app("prom1", 1, NULL);
+    json_t *spec = json_object_get(app, "spec");
+    json_object_set_new(spec, "monitoring",
+                        json_pack("{s:b, s:b, s:{s:s}}", "exposeDriverMetrics", 1,
+                                  "exposeExecutorMetrics", 1, "prometheus", "jmxExporterJar",
+                                  "/prometheus/jmx_prometheus_javaagent.jar"));
+    json_object_set_new(spec, "sparkConfigMap", json_string("prom1-conf"));
+    assert_int_equal(h_create(app), 0);
+    json_decref(app);
+    assert_true(h_wait_state("prom1", "COMPLETED", 30000));
+    json_t *o = h_get("prom1");
+    json_t *cm = NULL;
+    assert_int_equal(kube_get(H.c, &KUBE_RES_CONFIGMAPS, "default", "prom1-prom-conf", &cm, NULL),
+                     0);
+    const json_t *ref = kube_object_controller_ref(cm);
+    assert_non_null(ref);
+    assert_string_equal(slu_json_str(ref, "uid"), kube_object_uid(o));
+    assert_non_null(json_object_get(json_object_get(cm, "data"), "prometheus.yaml"));
+    json_decref(cm);
+    json_decref(o);
+    json_t *p = driver_pod("prom1");
+    assert_non_null(p);
+    bool prom_vol = false, conf_vol = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(slu_json_path(p, "spec.volumes"), i, v)
+    {
+        const char *cmn = slu_json_str(v, "configMap.name");
+        prom_vol |= slu_streq(cmn, "prom1-prom-conf");
+        conf_vol |= slu_streq(cmn, "prom1-conf");
+    }
+    assert_true(prom_vol);
+    assert_true(conf_vol);
+    json_decref(p);
 }
 
 static void test_fail_never(void **state)
@@ -325,6 +384,8 @@ static void test_endpoints(void **state)
     assert_true(h_metric(0, "spark_application_failure_count") >= 1);
     assert_true(h_metric(0, "sluice_operator_reconcile_total") >= 1);
     assert_true(h_metric(0, "workqueue_depth") >= 0);
+    /* the scheduled controller's counters are part of the same /metrics */
+    assert_true(h_metric(0, "sluice_scheduled_workqueue_depth") >= 0);
     assert_true(h_metric(0, "spark_application_submit_latency_seconds_histogram_count") >= 1);
 }
 
@@ -332,6 +393,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_complete),
+        cmocka_unit_test(test_prometheus_and_configmaps),
         cmocka_unit_test(test_fail_never),
         cmocka_unit_test(test_onfailure_retries),
         cmocka_unit_test(test_always_restarts_success),
