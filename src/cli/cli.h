@@ -116,7 +116,8 @@ char *cli_log_path(const char *ns, const char *pod, const char *container, int64
 void cli_app_related_names(struct kube_client *cl, const char *ns, const json_t *app,
                            const char *driver_pod, struct slu_vec *names);
 /* Events in ns whose involvedObject.name is one of names, oldest first (by lastTimestamp, else
- * eventTime, firstTimestamp, creationTimestamp). *out (a JSON array) returned owned. */
+ * eventTime, firstTimestamp, creationTimestamp; within a second by resourceVersion). *out (a
+ * JSON array) returned owned. */
 int cli_events_for(struct kube_client *cl, const char *ns, const struct slu_vec *names,
                    json_t **out, struct slu_err *err);
 /* The time an event was last seen (unix seconds), 0 when unknown. */

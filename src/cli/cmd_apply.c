@@ -19,6 +19,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "json/json.h"
@@ -258,7 +259,15 @@ int cmd_apply(int argc, char **argv)
         goto out;
     }
     if (!file || !*file) {
-        code = cli_error("must specify one of -f and -k\nSee 'sluice apply --help' for usage.");
+        code = cli_error("must specify -f FILE (or -f - for standard input)\nSee 'sluice apply "
+                         "--help' for usage.");
+        goto out;
+    }
+    struct stat st;
+    if (strcmp(file, "-") != 0 && stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+        code = cli_error("%s: is a directory; sluice apply -f takes one file (or -): apply the "
+                         "files in it one by one",
+                         file);
         goto out;
     }
     struct slu_err err = {0};
@@ -286,7 +295,8 @@ int cmd_apply(int argc, char **argv)
     json_decref(docs);
     if (json_array_size(objs) == 0) {
         json_decref(objs);
-        code = cli_error("no objects passed to apply");
+        code =
+            cli_error("%s: no objects passed to apply (the file holds no YAML/JSON object)", file);
         goto out;
     }
     struct apply_ctx ctx = {.flag_ns = com.namespace_};

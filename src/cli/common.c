@@ -471,6 +471,19 @@ static int cmp_events(const void *a, const void *b)
     int64_t tx = cli_event_time(x), ty = cli_event_time(y);
     if (tx != ty)
         return tx < ty ? -1 : 1;
+    /* Event times have one-second resolution: within a second, keep the order the API server
+     * wrote them in (resourceVersion, compared as a decimal number when both are one). */
+    const char *rx = slu_json_str(x, "metadata.resourceVersion");
+    const char *ry = slu_json_str(y, "metadata.resourceVersion");
+    if (rx && ry && *rx && *ry && strspn(rx, "0123456789") == strlen(rx) &&
+        strspn(ry, "0123456789") == strlen(ry)) {
+        size_t lx = strlen(rx), ly = strlen(ry);
+        if (lx != ly)
+            return lx < ly ? -1 : 1;
+        int c = strcmp(rx, ry);
+        if (c != 0)
+            return c;
+    }
     const char *nx = kube_object_name(x), *ny = kube_object_name(y);
     return strcmp(nx ? nx : "", ny ? ny : "");
 }

@@ -134,7 +134,9 @@ expect_err '^Error: unknown flag: --bogus$'
 ko "get unknown type" "$SLUICE" get widgets
 expect_err 'widgets'
 ko "apply no file" "$SLUICE" apply
-expect_err 'must specify one of -f'
+expect_err 'must specify -f FILE'
+ko "apply a directory" "$SLUICE" apply -f "$tmp"
+expect_err 'is a directory'
 for c in apply get describe logs delete events; do
     ok "$c help" "$SLUICE" $c --help
     expect "^Usage: sluice $c"
