@@ -63,7 +63,8 @@ int cli_parse(int argc, char **argv, const char *cmd, unsigned common_mask,
 /* Prints "Error: <msg>" to stderr; returns 1 (the exit code). */
 int cli_error(const char *fmt, ...) SLU_PRINTF(1, 2);
 /* Prints an API error kubectl's way ("Error from server (NotFound): <msg>" when the error
- * carries a Kubernetes reason, else "Error: <msg>"), optionally prefixed; returns 1. */
+ * carries a Kubernetes reason, else "Error: <msg>"), optionally prefixed, then the field
+ * causes, and a hint about the CRDs for a 404 on a resource type the server lacks; returns 1. */
 int cli_api_error(const struct slu_err *err, const char *what);
 
 /* Loads the kubeconfig (kube_config_auto with --kubeconfig/--context), replaces its server with

@@ -749,11 +749,7 @@ static int submit_app(const struct spark_submit *s, const struct cli_common *com
     const char *ns = kube_object_namespace(app);
     json_t *created = NULL;
     if (kube_create(cl, &CLI_RES_SPARKAPPS, ns, app, &created, &err) != 0) {
-        cli_api_error(&err, "creating the SparkApplication");
-        /* A missing resource type is a 404 without details; a missing namespace names it. */
-        if (err.code == SLU_ENOTFOUND && !err.kind[0])
-            fprintf(stderr, "Is the SparkApplication CRD installed? (sluice apply -f "
-                            "sparkoperator.k8s.io_sparkapplications.yaml)\n");
+        cli_api_error(&err, "creating the SparkApplication"); /* hints at missing CRDs */
     } else {
         json_array_append(one, created);
         code = print_result(one, s->output, false, false);

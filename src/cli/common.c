@@ -46,6 +46,13 @@ int cli_api_error(const struct slu_err *err, const char *what)
     for (size_t i = 0; err && i < err->ncauses; i++)
         if (err->causes[i].field && !strstr(msg, err->causes[i].message))
             fprintf(stderr, "  %s: %s\n", err->causes[i].field, err->causes[i].message);
+    /* A 404 without details is a resource type the server does not serve: for sluice's
+     * commands, the SparkApplication CRDs are not installed. (A missing object or namespace
+     * carries details.kind.) */
+    if (err && err->code == SLU_ENOTFOUND && err->http_status == 404 && !err->kind[0])
+        fprintf(stderr, "Are the SparkApplication CRDs installed? (sluice apply -f "
+                        "deploy/crds/sparkoperator.k8s.io_sparkapplications.yaml, and the same "
+                        "for scheduledsparkapplications)\n");
     return 1;
 }
 

@@ -206,11 +206,16 @@ expect_err 'no SparkApplication or driver pod named "nosuch"'
 # CRDs and examples through apply (upstream files, read in place)
 ko "apply before CRD" "$SLUICE" apply -f "$REF/examples/spark-pi-custom-resource.yaml"
 expect_err 'no matches for kind "SparkApplication"'
+ko "get apps before CRD" "$SLUICE" get apps
+expect_err 'Are the SparkApplication CRDs installed'
 ok "apply CRDs" "$SLUICE" apply -f "$REF/crds/sparkoperator.k8s.io_sparkapplications.yaml"
 expect '^customresourcedefinition.apiextensions.k8s.io/sparkapplications.sparkoperator.k8s.io created$'
 ok "apply CRD 2" "$SLUICE" apply -f "$REF/crds/sparkoperator.k8s.io_scheduledsparkapplications.yaml"
 ok "apply CRD again" "$SLUICE" apply -f "$REF/crds/sparkoperator.k8s.io_sparkapplications.yaml"
 expect 'sparkapplications.sparkoperator.k8s.io unchanged$'
+ko "submit to a missing namespace" "$SLUICE" submit -n no-such-ns "${PI[@]}"
+expect_err 'namespaces "no-such-ns" not found'
+if grep -q 'CRDs installed' "$tmp/err"; then fail "CRD hint for a missing namespace"; fi
 ok "apply example" "$SLUICE" apply -f "$REF/examples/spark-pi-custom-resource.yaml"
 expect '^sparkapplication.sparkoperator.k8s.io/spark-pi-custom-resource created$'
 ok "apply example again" "$SLUICE" apply -f "$REF/examples/spark-pi-custom-resource.yaml"
