@@ -25,6 +25,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "kube/kube.h"
 #include "operator/operator.h"
 #include "spark/spark.h"
@@ -165,6 +169,71 @@ static json_t *project_min(const json_t *o)
                      "applicationState", "state", slu_json_str(o, "status.applicationState.state"));
 }
 
+/* The operator's metrics port, from the line it prints at start ("metrics on http://H:P/"). */
+static int op_metrics_port(const char *log)
+{
+    struct slu_buf text = {0};
+    int port = 0;
+    if (slu_read_file(log, 1 << 24, &text, NULL) == 0 && text.data) {
+        const char *m = strstr(text.data, "metrics on http://");
+        const char *colon = m ? strchr(m + 18, ':') : NULL;
+        int64_t v;
+        char num[8] = "";
+        if (colon) {
+            size_t k = 0;
+            while (k < sizeof num - 1 && colon[1 + k] >= '0' && colon[1 + k] <= '9') {
+                num[k] = colon[1 + k];
+                k++;
+            }
+            num[k] = 0;
+        }
+        if (slu_parse_i64(num, &v) == 0)
+            port = (int)v;
+    }
+    slu_buf_release(&text);
+    return port;
+}
+
+/* Value of the unlabelled series `name` on 127.0.0.1:port/metrics, or -1. */
+static double scrape(int port, const char *name)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    double v = -1;
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return v;
+    }
+    static const char req[] = "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n";
+    if (write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
+        close(fd);
+        return v;
+    }
+    struct slu_buf b = {0};
+    char chunk[8192];
+    ssize_t k;
+    while ((k = read(fd, chunk, sizeof chunk)) > 0 && b.len < (1u << 22))
+        slu_buf_append(&b, chunk, (size_t)k);
+    close(fd);
+    slu_buf_puts(&b, "");
+    size_t nl = strlen(name);
+    for (const char *p = b.data; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        if (strncmp(p, name, nl) == 0 && p[nl] == ' ') {
+            char num[64];
+            size_t len = eol ? (size_t)(eol - p - (ptrdiff_t)nl - 1) : strlen(p + nl + 1);
+            snprintf(num, sizeof num, "%.*s", (int)SLU_MIN(len, sizeof num - 1), p + nl + 1);
+            slu_parse_double(num, &v);
+            break;
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    slu_buf_release(&b);
+    return v;
+}
+
 static int bench(long n)
 {
     NAPPS = n;
@@ -240,19 +309,45 @@ static int bench(long n)
     int64_t t0 = slu_now_mono_ns();
     double create_s = run_creators(n, false, "app");
     int64_t deadline = slu_now_mono_ns() + (int64_t)3600 * 1000000000LL;
-    while (atomic_load(&T_COMPLETED_NS) == 0 && slu_now_mono_ns() < deadline)
-        slu_sleep_ms(100);
     struct rusage ru;
     int status;
+    bool op_died = false;
+    while (atomic_load(&T_COMPLETED_NS) == 0 && slu_now_mono_ns() < deadline) {
+        if (wait4(op, &status, WNOHANG, &ru) == op) {
+            op_died = true;
+            break;
+        }
+        slu_sleep_ms(100);
+    }
+    if (op_died) {
+        fprintf(stderr, "the operator ended early (status 0x%x): see %s/operator.log\n", status,
+                DIR_);
+        kill(sim, SIGTERM);
+        waitpid(sim, &status, 0);
+        return -1;
+    }
+    int port = op_metrics_port(log);
+    double reconciles = scrape(port, "sluice_operator_reconcile_total");
+    double api = scrape(port, "sluice_operator_api_requests_total");
+    double writes = scrape(port, "sluice_operator_status_writes_total");
+    if (getenv("SLU_BENCH_VERBOSE"))
+        fprintf(stderr, "conflicts %.0f errors %.0f\n",
+                scrape(port, "sluice_operator_status_conflicts_total"),
+                scrape(port, "sluice_operator_reconcile_errors_total"));
+    double load[3] = {0, 0, 0};
+    if (getloadavg(load, 3) < 1)
+        load[0] = -1;
     kill(op, SIGTERM);
     wait4(op, &status, 0, &ru);
     double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
                  (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     double td = (double)(atomic_load(&T_DRIVERS_NS) - t0) / 1e9;
     double tc = (double)(atomic_load(&T_COMPLETED_NS) - t0) / 1e9;
-    printf("| %ld | %.0f | %.0f | %.0f | %.0f | %.2f | %.0f | %.0f |\n", n,
-           (double)n / create_s * 60, (double)n / td * 60, (double)n / tc * 60, ceiling * 60,
-           cpu / (double)n * 1000, (double)ru.ru_maxrss / 1024.0, cpu);
+    printf("| %ld | %.0f | %.0f | %.0f | %.0f | %.2f | %.0f | %.0f | %.1f | %.1f | %.1f | %.1f "
+           "|\n",
+           n, (double)n / create_s * 60, (double)n / td * 60, (double)n / tc * 60, ceiling * 60,
+           cpu / (double)n * 1000, (double)ru.ru_maxrss / 1024.0, cpu, reconciles / (double)n,
+           api / (double)n, writes / (double)n, load[0]);
     fflush(stdout);
     kube_informer_stop(pinf);
     kube_informer_stop(ainf);
@@ -262,10 +357,14 @@ static int bench(long n)
     kube_config_free(cfg);
     kill(sim, SIGTERM);
     waitpid(sim, &status, 0);
-    char *cmd = slu_asprintf("rm -rf '%s'", DIR_);
-    int rc = system(cmd);
-    (void)rc;
-    free(cmd);
+    if (getenv("SLU_KEEP_LOGS")) {
+        fprintf(stderr, "logs kept in %s\n", DIR_);
+    } else {
+        char *cmd = slu_asprintf("rm -rf '%s'", DIR_);
+        int rc = system(cmd);
+        (void)rc;
+        free(cmd);
+    }
     return 0;
 }
 
@@ -280,7 +379,8 @@ int main(int argc, char **argv)
     slu_log_set_level(SLU_LOG_ERROR);
     printf("| apps | created/min (client) | driver pod created/min | COMPLETED/min | sim "
            "ceiling (creates/min) | operator CPU ms/app | operator peak RSS MB | operator CPU "
-           "s |\n|---|---|---|---|---|---|---|---|\n");
+           "s | reconciles/app | API calls/app | status writes/app | load avg (1 min, at end) "
+           "|\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     if (argc < 2) {
         bench(1000);
         bench(10000);

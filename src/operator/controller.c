@@ -247,11 +247,38 @@ static void observe_app(struct op_controller *ctl, const json_t *app, bool gone)
     free(key);
 }
 
+/* Keeps obj (the informer's private, immutable decode of the newest version, borrowed here) for
+ * the next reconcile of key, so that it does not decode the compact cache again. The newest
+ * version always wins: when the map is full an older entry of the key is dropped, never kept. */
+static void handoff_put(struct op_controller *ctl, const char *key, const json_t *obj)
+{
+    pthread_mutex_lock(&ctl->memo_mu);
+    if (slu_map_has(&ctl->handoff, key) || ctl->handoff.len < OP_HANDOFF_MAX)
+        slu_map_put(&ctl->handoff, key, json_incref((json_t *)obj));
+    pthread_mutex_unlock(&ctl->memo_mu);
+}
+
+static void handoff_del(struct op_controller *ctl, const char *key)
+{
+    pthread_mutex_lock(&ctl->memo_mu);
+    slu_map_del(&ctl->handoff, key);
+    pthread_mutex_unlock(&ctl->memo_mu);
+}
+
+json_t *op__app_take(struct op_controller *ctl, struct op_nsw *w, const char *key)
+{
+    pthread_mutex_lock(&ctl->memo_mu);
+    json_t *o = slu_map_take(&ctl->handoff, key);
+    pthread_mutex_unlock(&ctl->memo_mu);
+    return o ? o : kube_informer_get(w->apps, key);
+}
+
 static void on_app_add(void *ud, const json_t *obj)
 {
     struct op_controller *ctl = ud;
     observe_app(ctl, obj, false);
     char *key = kube_object_key(obj);
+    handoff_put(ctl, key, obj);
     kube_workqueue_add(ctl->q, key);
     free(key);
 }
@@ -267,6 +294,7 @@ static void on_app_delete(void *ud, const json_t *obj)
     struct op_controller *ctl = ud;
     observe_app(ctl, obj, true);
     char *key = kube_object_key(obj);
+    handoff_del(ctl, key);
     kube_workqueue_forget(ctl->q, key);
     free(key);
 }
@@ -317,8 +345,8 @@ static void *recorder_main(void *arg)
             continue;
         json_t *ev = item;
         struct slu_err err = {0};
-        if (kube_create(ctl->c, &KUBE_RES_EVENTS, slu_json_str(ev, "metadata.namespace"), ev, NULL,
-                        &err) < 0)
+        if (op__create(ctl, &KUBE_RES_EVENTS, slu_json_str(ev, "metadata.namespace"), ev, NULL,
+                       &err) < 0)
             slu_debug("operator: event %s: %s", slu_json_str(ev, "reason"), err.msg);
         slu_err_release(&err);
         json_decref(ev);
@@ -432,6 +460,7 @@ struct op_controller *op_controller_new(struct kube_client *c, const struct op_c
     slu_map_init(&ctl->obs_exec, NULL);
     pthread_mutex_init(&ctl->memo_mu, NULL);
     slu_map_init(&ctl->memo, free_json);
+    slu_map_init(&ctl->handoff, free_json);
     op__metrics_init(&ctl->m);
     slu_bqueue_init(&ctl->events, 0);
     if (gethostname(ctl->hostname, sizeof ctl->hostname) != 0)
@@ -565,6 +594,7 @@ void op_controller_free(struct op_controller *ctl)
     slu_map_release(&ctl->obs);
     slu_map_release(&ctl->obs_exec);
     slu_map_release(&ctl->memo);
+    slu_map_release(&ctl->handoff);
     pthread_mutex_destroy(&ctl->memo_mu);
     slu_bqueue_release(&ctl->events, free_json);
     op__metrics_release(&ctl->m);

@@ -111,6 +111,12 @@ void op_controller_metrics(struct op_controller *ctl, struct slu_buf *o)
     counter(o, "spark_executor_failure_count", "Spark executors failed", s.executor_failure);
     gauge(o, "workqueue_depth", "Keys waiting in the SparkApplication work queue", (double)depth);
     counter(o, "sluice_operator_reconcile_total", "Reconciles run", s.reconcile_total);
+    counter(o, "sluice_operator_api_requests_total",
+            "Kubernetes API requests made by reconciles and the event recorder (watches and lists "
+            "of the informers excluded)",
+            (uint64_t)atomic_load(&ctl->api_calls));
+    counter(o, "sluice_operator_status_writes_total", "SparkApplication status updates sent",
+            (uint64_t)atomic_load(&ctl->status_writes));
     counter(o, "sluice_operator_reconcile_errors_total", "Reconciles that returned an error",
             s.reconcile_errors);
     histogram(o, "sluice_operator_reconcile_duration_seconds", "Time spent in one reconcile",

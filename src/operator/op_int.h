@@ -47,6 +47,8 @@ struct op_nsw {
     struct kube_informer *pods;
 };
 
+#define OP_HANDOFF_MAX 1024
+
 struct op_controller {
     struct kube_client *c;
     struct op_controller_opts o; /* strings below are owned copies */
@@ -67,14 +69,53 @@ struct op_controller {
     /* the last status this process wrote per key, until the informer has caught up with it */
     pthread_mutex_t memo_mu;
     struct slu_map memo; /* key -> json_t * (owned) */
+    /* the object the app informer last handed to a handler, per queued key (owned, immutable;
+     * at most OP_HANDOFF_MAX): the next reconcile takes it instead of decoding the compact cache
+     * again. Under memo_mu. */
+    struct slu_map handoff;
     /* event recorder */
     struct slu_bqueue events;
     pthread_t rec_thread;
     bool rec_running;
     char hostname[128];
+    /* counters read by metrics.c without a lock */
+    atomic_uint_fast64_t api_calls, status_writes;
 };
 
+/* API calls through these counters (sluice_operator_api_requests_total: the benchmark's "API
+ * calls per application"). */
+static inline int op__get(struct op_controller *ctl, const struct kube_resource *r, const char *ns,
+                          const char *name, json_t **out, struct slu_err *err)
+{
+    atomic_fetch_add(&ctl->api_calls, 1);
+    return kube_get(ctl->c, r, ns, name, out, err);
+}
+static inline int op__create(struct op_controller *ctl, const struct kube_resource *r,
+                             const char *ns, const json_t *obj, json_t **out, struct slu_err *err)
+{
+    atomic_fetch_add(&ctl->api_calls, 1);
+    return kube_create(ctl->c, r, ns, obj, out, err);
+}
+static inline int op__update_status(struct op_controller *ctl, const struct kube_resource *r,
+                                    const char *ns, const json_t *obj, json_t **out,
+                                    struct slu_err *err)
+{
+    atomic_fetch_add(&ctl->api_calls, 1);
+    atomic_fetch_add(&ctl->status_writes, 1);
+    return kube_update_status(ctl->c, r, ns, obj, out, err);
+}
+static inline int op__delete(struct op_controller *ctl, const struct kube_resource *r,
+                             const char *ns, const char *name, const struct kube_delete_opts *o,
+                             json_t **out, struct slu_err *err)
+{
+    atomic_fetch_add(&ctl->api_calls, 1);
+    return kube_delete(ctl->c, r, ns, name, o, out, err);
+}
+
 /* informer lookups (controller.c) */
+/* The app of key to reconcile: the object handed over by the informer's handler, else the cached
+ * one (a new reference), or NULL. */
+json_t *op__app_take(struct op_controller *ctl, struct op_nsw *w, const char *key);
 struct op_nsw *op__nsw_for(struct op_controller *ctl, const char *ns);
 /* Records a core/v1 Event about app (borrowed) asynchronously. type "Normal"/"Warning". */
 void op__event(struct op_controller *ctl, const json_t *app, const char *type, const char *reason,

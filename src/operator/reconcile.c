@@ -131,7 +131,7 @@ static int write_status(struct rctx *r, json_t *st)
     json_t *obj = json_copy(r->app);
     json_object_set_new(obj, "status", st);
     json_t *out = NULL;
-    int rc = kube_update_status(r->ctl->c, &OP_RES_SPARKAPPS, r->ns, obj, &out, r->err);
+    int rc = op__update_status(r->ctl, &OP_RES_SPARKAPPS, r->ns, obj, &out, r->err);
     json_decref(obj);
     if (rc == SLU_ECONFLICT) {
         pthread_mutex_lock(&r->ctl->m.mu);
@@ -287,7 +287,7 @@ static int finish_submission(struct rctx *r, json_t *objects, const json_t *pod)
         const struct kube_resource *res = resource_of(o);
         if (!res)
             continue;
-        int rc = kube_create(r->ctl->c, res, r->ns, o, NULL, r->err);
+        int rc = op__create(r->ctl, res, r->ns, o, NULL, r->err);
         if (rc == SLU_EEXIST) {
             slu_err_release(r->err);
             continue;
@@ -310,6 +310,12 @@ static int finish_submission(struct rctx *r, json_t *objects, const json_t *pod)
     const char *appid = op__label(pod, OP_LABEL_SPARK_APP_SELECTOR);
     if (appid)
         json_object_set_new(st, "sparkApplicationId", json_string(appid));
+    /* the UI Service now, so that SUBMITTED carries driverInfo.webUI* (one status write less);
+     * on failure the SUBMITTED/RUNNING refresh tries again */
+    struct slu_err uerr = {0};
+    if (op__ensure_ui(r->ctl, r->app, st, &uerr))
+        slu_debug("operator: %s: UI service: %s", r->key, uerr.msg);
+    slu_err_release(&uerr);
     int rc = transition(r, st, OP_ST_SUBMITTED, NULL);
     if (rc == 0)
         op__event(r->ctl, r->app, "Normal", "SparkApplicationSubmitted",
@@ -328,8 +334,8 @@ static int existing_driver(struct rctx *r, json_t *objects, const json_t *pod)
         if (!slu_json_str(pod, "metadata.deletionTimestamp")) {
             struct kube_delete_opts d = {.grace_period_seconds = -1,
                                          .precondition_uid = kube_object_uid(pod)};
-            int rc = kube_delete(r->ctl->c, &KUBE_RES_PODS, r->ns, kube_object_name(pod), &d, NULL,
-                                 r->err);
+            int rc =
+                op__delete(r->ctl, &KUBE_RES_PODS, r->ns, kube_object_name(pod), &d, NULL, r->err);
             if (rc && rc != SLU_ENOTFOUND && rc != SLU_ECONFLICT)
                 return rc;
             slu_err_release(r->err);
@@ -364,7 +370,7 @@ static int ensure_prometheus_configmap(struct rctx *r)
         }
         return 0;
     }
-    rc = kube_create(r->ctl->c, &KUBE_RES_CONFIGMAPS, r->ns, cm, NULL, r->err);
+    rc = op__create(r->ctl, &KUBE_RES_CONFIGMAPS, r->ns, cm, NULL, r->err);
     if (rc == SLU_EEXIST) {
         slu_err_release(r->err);
         rc = 0;
@@ -437,7 +443,7 @@ static int submit(struct rctx *r)
     /* 3. create the driver pod of that attempt */
     json_t *pod = json_array_get(objects, 0);
     json_t *created = NULL;
-    rc = kube_create(ctl->c, &KUBE_RES_PODS, r->ns, pod, &created, r->err);
+    rc = op__create(ctl, &KUBE_RES_PODS, r->ns, pod, &created, r->err);
     if (rc == 0) {
         pthread_mutex_lock(&ctl->m.mu);
         ctl->m.submissions_created++;
@@ -446,8 +452,8 @@ static int submit(struct rctx *r)
     } else if (rc == SLU_EEXIST) {
         slu_err_release(r->err);
         json_t *existing = NULL;
-        rc = kube_get(ctl->c, &KUBE_RES_PODS, r->ns, slu_json_str(pod, "metadata.name"), &existing,
-                      r->err);
+        rc = op__get(ctl, &KUBE_RES_PODS, r->ns, slu_json_str(pod, "metadata.name"), &existing,
+                     r->err);
         if (rc == SLU_ENOTFOUND) { /* gone meanwhile: the next reconcile records a new attempt */
             slu_err_release(r->err);
             r->requeue_ms = 100;
@@ -472,7 +478,7 @@ static int resume(struct rctx *r)
 {
     char *pn = driver_pod_name(r);
     json_t *pod = NULL;
-    int rc = kube_get(r->ctl->c, &KUBE_RES_PODS, r->ns, pn, &pod, r->err);
+    int rc = op__get(r->ctl, &KUBE_RES_PODS, r->ns, pn, &pod, r->err);
     free(pn);
     if (rc == SLU_ENOTFOUND) {
         slu_err_release(r->err);
@@ -544,7 +550,7 @@ static int h_refresh(struct rctx *r)
             return 0;
         }
         /* the cache may lag: ask the API before declaring the driver lost */
-        rc = kube_get(r->ctl->c, &KUBE_RES_PODS, r->ns, pn, &pod, r->err);
+        rc = op__get(r->ctl, &KUBE_RES_PODS, r->ns, pn, &pod, r->err);
         if (rc == SLU_ENOTFOUND) {
             slu_err_release(r->err);
             rc = 0;
@@ -796,7 +802,7 @@ static int h_terminal(struct rctx *r)
             struct kube_delete_opts d = {.grace_period_seconds = -1,
                                          .propagation_policy = "Background",
                                          .precondition_uid = kube_object_uid(r->app)};
-            int rc = kube_delete(r->ctl->c, &OP_RES_SPARKAPPS, r->ns, r->name, &d, NULL, r->err);
+            int rc = op__delete(r->ctl, &OP_RES_SPARKAPPS, r->ns, r->name, &d, NULL, r->err);
             if (rc == SLU_ENOTFOUND || rc == SLU_ECONFLICT) {
                 slu_err_release(r->err);
                 rc = 0;
@@ -912,7 +918,7 @@ int op__reconcile(struct op_controller *ctl, const char *key, int64_t *requeue_m
     struct op_nsw *w = op__nsw_for(ctl, ns);
     if (!w)
         return 0;
-    json_t *app = memo_pick(ctl, key, kube_informer_get(w->apps, key));
+    json_t *app = memo_pick(ctl, key, op__app_take(ctl, w, key));
     int rc = 0;
     for (int round = 0; round < 5; round++) {
         if (!app)
@@ -934,7 +940,7 @@ int op__reconcile(struct op_controller *ctl, const char *key, int64_t *requeue_m
         json_decref(app);
         app = NULL;
         slu_err_release(err);
-        rc = kube_get(ctl->c, &OP_RES_SPARKAPPS, ns, name, &app, err);
+        rc = op__get(ctl, &OP_RES_SPARKAPPS, ns, name, &app, err);
         if (rc == SLU_ENOTFOUND) {
             slu_err_release(err);
             return 0;

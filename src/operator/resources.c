@@ -55,10 +55,10 @@ static json_t *our_labels(const json_t *app)
 static int create_or_get(struct op_controller *ctl, const struct kube_resource *r, const char *ns,
                          json_t *obj, json_t **out, struct slu_err *err)
 {
-    int rc = kube_create(ctl->c, r, ns, obj, out, err);
+    int rc = op__create(ctl, r, ns, obj, out, err);
     if (rc == SLU_EEXIST) {
         slu_err_release(err);
-        rc = kube_get(ctl->c, r, ns, slu_json_str(obj, "metadata.name"), out, err);
+        rc = op__get(ctl, r, ns, slu_json_str(obj, "metadata.name"), out, err);
     }
     return rc;
 }
@@ -178,7 +178,7 @@ int op__ensure_pdb(struct op_controller *ctl, const json_t *app, struct slu_err 
         "kind", "PodDisruptionBudget", "metadata", "name", pn, "namespace", ns, "labels",
         our_labels(app), "ownerReferences", op__app_owner_refs(app), "spec", "minAvailable", 1,
         "selector", "matchLabels", SPARK_LABEL_APP_NAME, name, OP_LABEL_SPARK_ROLE, "driver");
-    int rc = kube_create(ctl->c, &KUBE_RES_PDBS, ns, obj, NULL, err);
+    int rc = op__create(ctl, &KUBE_RES_PDBS, ns, obj, NULL, err);
     if (rc == SLU_EEXIST) {
         slu_err_release(err);
         rc = 0;
@@ -192,7 +192,7 @@ static int delete_named(struct op_controller *ctl, const struct kube_resource *r
                         const char *name, int64_t grace, struct slu_err *err)
 {
     struct kube_delete_opts d = {.grace_period_seconds = grace};
-    int rc = kube_delete(ctl->c, r, ns, name, &d, NULL, err);
+    int rc = op__delete(ctl, r, ns, name, &d, NULL, err);
     if (rc == SLU_ENOTFOUND) {
         slu_err_release(err);
         rc = 0;
@@ -237,7 +237,7 @@ int op__delete_resources(struct op_controller *ctl, const json_t *app, struct sl
     if (!pn || !*pn)
         pn = derived = spark_app_driver_pod_name(app);
     json_t *pod = NULL;
-    rc = kube_get(ctl->c, &KUBE_RES_PODS, ns, pn, &pod, err);
+    rc = op__get(ctl, &KUBE_RES_PODS, ns, pn, &pod, err);
     if (rc == SLU_ENOTFOUND) {
         slu_err_release(err);
         rc = 0;
@@ -246,7 +246,7 @@ int op__delete_resources(struct op_controller *ctl, const json_t *app, struct sl
                !slu_json_str(pod, "metadata.deletionTimestamp")) {
         struct kube_delete_opts d = {.grace_period_seconds = -1,
                                      .precondition_uid = kube_object_uid(pod)};
-        rc = kube_delete(ctl->c, &KUBE_RES_PODS, ns, pn, &d, NULL, err);
+        rc = op__delete(ctl, &KUBE_RES_PODS, ns, pn, &d, NULL, err);
         if (rc == SLU_ENOTFOUND || rc == SLU_ECONFLICT) {
             slu_err_release(err);
             rc = 0;
