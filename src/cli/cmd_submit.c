@@ -54,7 +54,10 @@ static void submit_usage(FILE *f)
                     o[i].conf_key ? ")" : "");
         }
     }
-    fprintf(f, "\nThe API server is --master k8s://https://HOST:PORT when given (with the\n"
+    fprintf(f, "\nOptions go before the application file: what follows it is passed to the\n"
+               "application. --wait follows the SparkApplication (with --native, the driver\n"
+               "pod) to its end and exits 1 if it failed. --app-id applies to --native only.\n\n"
+               "The API server is --master k8s://https://HOST:PORT when given (with the\n"
                "kubeconfig's credentials), else the kubeconfig's server. --dry-run needs no\n"
                "cluster and no kubeconfig.\n\n"
                "Examples:\n"
@@ -63,7 +66,7 @@ static void submit_usage(FILE *f)
                "    local:///opt/spark/examples/jars/spark-examples.jar 1000\n"
                "  sluice submit --native --wait ... (same arguments)\n"
                "  sluice submit --native --dry-run -o yaml --unique-id 0a1b2c ...\n"
-               "  sluice submit --kill default:spark-pi-*\n");
+               "  sluice submit --kill 'default:spark-pi-*'\n");
 }
 
 static int usage_error(const char *msg)
