@@ -10,6 +10,10 @@ int cmd_version(int argc, char **argv)
         printf("Usage: sluice version\n\nPrints the version of sluice.\n");
         return 0;
     }
+    if (argc > 1)
+        return cli_error("sluice version takes no arguments, got \"%s\"\nSee 'sluice version "
+                         "--help' for usage.",
+                         argv[1]);
     printf("sluice %s\n", SLUICE_VERSION);
     return 0;
 }
