@@ -186,6 +186,10 @@ static int apply_one(struct apply_ctx *ctx, json_t *obj, const char *file)
                          !api || !*api ? "apiVersion not set" : "",
                          (!api || !*api) && (!kind || !*kind) ? ", " : "",
                          !kind || !*kind ? "kind not set" : "");
+    if (!name && slu_json_path(obj, "metadata.name"))
+        return cli_error("error validating \"%s\": %s: metadata.name must be a string (YAML "
+                         "reads y, no, true, 1 as other types: quote it)",
+                         file, kind);
     if (!name || !*name)
         return cli_error("error validating \"%s\": %s: metadata.name is required", file, kind);
     struct res_info *ri = resolve(ctx, api, kind, &err);
@@ -295,8 +299,8 @@ int cmd_apply(int argc, char **argv)
     json_decref(docs);
     if (json_array_size(objs) == 0) {
         json_decref(objs);
-        code =
-            cli_error("%s: no objects passed to apply (the file holds no YAML/JSON object)", file);
+        code = cli_error("%s: no objects passed to apply (the file holds no YAML/JSON object)",
+                         strcmp(file, "-") == 0 ? "<stdin>" : file);
         goto out;
     }
     struct apply_ctx ctx = {.flag_ns = com.namespace_};
@@ -308,7 +312,7 @@ int cmd_apply(int argc, char **argv)
     slu_map_init(&ctx.lists, decref_value);
     json_array_foreach(objs, i, d)
     {
-        if (apply_one(&ctx, d, file))
+        if (apply_one(&ctx, d, strcmp(file, "-") == 0 ? "STDIN" : file)) /* kubectl's word */
             code = 1;
     }
     slu_map_release(&ctx.lists);
