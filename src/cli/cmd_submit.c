@@ -725,6 +725,17 @@ static int submit_app(const struct spark_submit *s, const struct cli_common *com
                                             s->unique_id ? s->unique_id : idbuf);
     json_t *app = NULL;
     int code = 1;
+    /* Spark (and so the operator) refuses a driver without an image; say so now, as --native
+     * does, rather than create an application that can only fail. */
+    const char *img = spark_conf_get(conf, "spark.kubernetes.driver.container.image");
+    if (!img || !*img)
+        img = spark_conf_get(conf, "spark.kubernetes.container.image");
+    if (!img || !*img) {
+        code = cli_error("Must specify the driver container image "
+                         "(spark.kubernetes.container.image or "
+                         "spark.kubernetes.driver.container.image)");
+        goto out;
+    }
     if (spark_app_from_conf(conf, s->main_class, s->primary_resource, s->app_args, s->napp_args,
                             NULL, name, version, &app, &err) != 0) {
         code = cli_error("%s", err.msg);

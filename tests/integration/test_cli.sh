@@ -124,6 +124,8 @@ ko "bad master" "$SLUICE" submit --dry-run --master spark://x:7077 "${PI[@]}"
 expect_err 'k8s://'
 ko "no image" "$SLUICE" submit --native --dry-run --class A a.jar
 expect_err 'image'
+ko "no image (SparkApplication)" "$SLUICE" submit --dry-run --class A local:///a.jar
+expect_err 'Must specify the driver container image'
 ok "submit help" "$SLUICE" submit --help
 expect '^Usage: sluice submit'
 expect ' --native '
