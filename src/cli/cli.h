@@ -66,6 +66,10 @@ int cli_error(const char *fmt, ...) SLU_PRINTF(1, 2);
  * carries a Kubernetes reason, else "Error: <msg>"), optionally prefixed, then the field
  * causes, and a hint about the CRDs for a 404 on a resource type the server lacks; returns 1. */
 int cli_api_error(const struct slu_err *err, const char *what);
+/* After cli_api_error for a named object of res (CLI_RES_SPARKAPPS or CLI_RES_SCHEDULEDAPPS) in
+ * ns: when it was not found, says which namespace was searched and how to search them all
+ * (a wrong or missing -n is the usual cause). */
+void cli_not_found_hint(const struct slu_err *err, const struct kube_resource *res, const char *ns);
 
 /* Loads the kubeconfig (kube_config_auto with --kubeconfig/--context), replaces its server with
  * server_override when not NULL, and creates a client. *ns gets -n, else the context's

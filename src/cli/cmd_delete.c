@@ -71,8 +71,10 @@ int cmd_delete(int argc, char **argv)
         int rc = kube_delete(cl, r, ns, name, &opts, NULL, &err);
         if (rc == 0)
             printf("%s \"%s\" deleted\n", tn, name);
-        else if (!(rc == SLU_ENOTFOUND && ignore))
+        else if (!(rc == SLU_ENOTFOUND && ignore)) {
             code = cli_api_error(&err, NULL);
+            cli_not_found_hint(&err, r, ns);
+        }
         slu_err_release(&err);
     }
 out:

@@ -259,6 +259,7 @@ int cmd_describe(int argc, char **argv)
     }
     if (kube_get(cl, &CLI_RES_SPARKAPPS, ns, name, &app, &err) != 0) {
         code = cli_api_error(&err, NULL);
+        cli_not_found_hint(&err, &CLI_RES_SPARKAPPS, ns);
         goto out;
     }
     int64_t now = slu_now_unix();

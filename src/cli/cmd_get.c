@@ -390,6 +390,8 @@ int cmd_get(int argc, char **argv)
         rc = kube_list_all(cl, kd->res, lns, NULL, &result, &err);
     if (rc != 0) {
         code = cli_api_error(&err, NULL);
+        if (name)
+            cli_not_found_hint(&err, kd->res, lns);
         goto out;
     }
     json_t *items;

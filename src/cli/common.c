@@ -56,6 +56,15 @@ int cli_api_error(const struct slu_err *err, const char *what)
     return 1;
 }
 
+void cli_not_found_hint(const struct slu_err *err, const struct kube_resource *res, const char *ns)
+{
+    if (!err || err->code != SLU_ENOTFOUND || !err->name[0] || !ns)
+        return;
+    const char *type = res == &CLI_RES_SCHEDULEDAPPS ? "scheduledapps" : "apps";
+    fprintf(stderr, "(looked in namespace \"%s\"; 'sluice get %s -A' lists every namespace)\n", ns,
+            type);
+}
+
 /* ---------------------------------------------------------------- flags */
 
 static int flag_error(const char *cmd, const char *fmt, const char *arg)

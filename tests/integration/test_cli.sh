@@ -298,6 +298,7 @@ expect '^kind: SparkApplication$'
 expect '^    instances: 2$'
 ko "get missing" "$SLUICE" get app nosuch
 expect_err '^Error from server \(NotFound\): .*"nosuch" not found'
+expect_err 'looked in namespace "default"; .sluice get apps -A'
 ok "get scheduledapps" "$SLUICE" get scheduledapps
 expect_err 'No resources found in default namespace'
 
