@@ -568,9 +568,10 @@ bool kube__sleep(int64_t ms, const atomic_bool *stop)
     for (;;) {
         if (stop && atomic_load(stop))
             return false;
-        int64_t left = (end - slu_now_mono_ns()) / 1000000;
-        if (left <= 0)
+        int64_t left_ns = end - slu_now_mono_ns();
+        if (left_ns <= 0)
             return true;
+        int64_t left = (left_ns + 999999) / 1000000; /* round up: never wake early */
         slu_sleep_ms(SLU_MIN(left, 50));
     }
 }
