@@ -207,7 +207,7 @@ int slu_write_file(const char *path, const void *data, size_t n, int mode, struc
     char *tmp = slu_asprintf("%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) {
-        int rc = slu_err_set(err, SLU_EIO, "%s: %s", tmp, strerror(errno));
+        int rc = slu_err_set(err, SLU_EIO, "%s: %s", path, strerror(errno));
         free(tmp);
         return rc;
     }
@@ -218,7 +218,7 @@ int slu_write_file(const char *path, const void *data, size_t n, int mode, struc
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            int rc = slu_err_set(err, SLU_EIO, "%s: %s", tmp, strerror(errno));
+            int rc = slu_err_set(err, SLU_EIO, "%s: %s", path, strerror(errno));
             close(fd);
             unlink(tmp);
             free(tmp);

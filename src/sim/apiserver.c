@@ -835,7 +835,7 @@ static int start_daemon(struct sim *s, int port, struct slu_err *err)
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
             (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)256, MHD_OPTION_THREAD_STACK_SIZE,
-            (size_t)(1024 * 1024), MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+            (size_t)(1024 * 1024), MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)0,
             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul,
             s, MHD_OPTION_HTTPS_MEM_KEY, s->key_pem, MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
             MHD_OPTION_END);
@@ -845,7 +845,7 @@ static int start_daemon(struct sim *s, int port, struct slu_err *err)
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
             (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)256, MHD_OPTION_THREAD_STACK_SIZE,
-            (size_t)(1024 * 1024), MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+            (size_t)(1024 * 1024), MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)0,
             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul,
             s, MHD_OPTION_END);
     }
