@@ -506,6 +506,7 @@ struct xfer {
     size_t cap;
     bool overflow;
     bool cb_stopped;
+    bool not_sent; /* the connection could not be made: the server saw nothing */
     long status;
     char retry_after[64];
 };
@@ -678,6 +679,8 @@ static int perform_once(struct kube_client *c, const struct kube__req *rq, struc
         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     }
     CURLcode cc = curl_easy_perform(h);
+    x->not_sent = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+                  cc == CURLE_COULDNT_RESOLVE_PROXY;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hdrs);
@@ -738,9 +741,12 @@ int kube__do(struct kube_client *c, const struct kube__req *rq, int *http_status
             *http_status = (int)x.status;
         int64_t wait_ms = -1; /* < 0: do not retry */
         bool unknown = false;
+        inf.last_not_sent = rc < 0 && x.not_sent;
         if (rc < 0) {
-            unknown = rc == SLU_EIO || rc == SLU_ETIMEDOUT;
-            if (unknown && rq->retry == KUBE__RETRY_SAFE)
+            unknown = (rc == SLU_EIO || rc == SLU_ETIMEDOUT) && !x.not_sent;
+            /* a request that never reached the server is safe to repeat, whatever the verb */
+            if ((unknown && rq->retry == KUBE__RETRY_SAFE) ||
+                (x.not_sent && rq->retry != KUBE__RETRY_NONE))
                 wait_ms = kube__backoff_ms(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
         } else if (x.status >= 200 && x.status < 300) {
             slu_buf_release(&x.errbody);
@@ -999,7 +1005,8 @@ int kube_create(struct kube_client *c, const struct kube_resource *r, const char
             rc = create_check(c, r, ns_for(c, r, ns, obj), obj, out, err);
             break;
         }
-        bool now_unknown = rc == SLU_EIO || rc == SLU_ETIMEDOUT || rc == SLU_ESERVER;
+        bool now_unknown =
+            (rc == SLU_EIO || rc == SLU_ETIMEDOUT || rc == SLU_ESERVER) && !info.last_not_sent;
         if (!now_unknown || !name)
             break;
         unknown = true;

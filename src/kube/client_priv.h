@@ -69,6 +69,7 @@ struct kube__resp_info {
     int attempts;             /* how many requests were sent */
     bool unknown_before_last; /* an earlier attempt ended with an unknown outcome (transport
                                  error or 5xx) */
+    bool last_not_sent;       /* the last attempt could not connect: the server saw nothing */
 };
 
 /* Sends a request with rate limiting, auth, retries (per rq->retry), Status errors. resp (may be
