@@ -262,6 +262,7 @@ static void handoff_del(struct op_controller *ctl, const char *key)
 {
     pthread_mutex_lock(&ctl->memo_mu);
     slu_map_del(&ctl->handoff, key);
+    slu_map_del(&ctl->defer, key);
     pthread_mutex_unlock(&ctl->memo_mu);
 }
 
@@ -461,6 +462,7 @@ struct op_controller *op_controller_new(struct kube_client *c, const struct op_c
     pthread_mutex_init(&ctl->memo_mu, NULL);
     slu_map_init(&ctl->memo, free_json);
     slu_map_init(&ctl->handoff, free_json);
+    slu_map_init(&ctl->defer, free_json);
     op__metrics_init(&ctl->m);
     slu_bqueue_init(&ctl->events, 0);
     if (gethostname(ctl->hostname, sizeof ctl->hostname) != 0)
@@ -595,6 +597,7 @@ void op_controller_free(struct op_controller *ctl)
     slu_map_release(&ctl->obs_exec);
     slu_map_release(&ctl->memo);
     slu_map_release(&ctl->handoff);
+    slu_map_release(&ctl->defer);
     pthread_mutex_destroy(&ctl->memo_mu);
     slu_bqueue_release(&ctl->events, free_json);
     op__metrics_release(&ctl->m);

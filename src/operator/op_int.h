@@ -48,6 +48,7 @@ struct op_nsw {
 };
 
 #define OP_HANDOFF_MAX 1024
+#define OP_EXEC_COALESCE_MS 1000
 
 struct op_controller {
     struct kube_client *c;
@@ -73,6 +74,9 @@ struct op_controller {
      * at most OP_HANDOFF_MAX): the next reconcile takes it instead of decoding the compact cache
      * again. Under memo_mu. */
     struct slu_map handoff;
+    /* key -> json_t * (owned): the executor-only status change held back (reconcile.c,
+     * coalesce_executor_update). Under memo_mu. */
+    struct slu_map defer;
     /* event recorder */
     struct slu_bqueue events;
     pthread_t rec_thread;

@@ -121,6 +121,8 @@ static void reset_status(json_t *st, bool full)
     }
 }
 
+static void defer_del(struct op_controller *ctl, const char *key);
+
 /* Writes st (taken) when it differs from the current status. */
 static int write_status(struct rctx *r, json_t *st)
 {
@@ -148,6 +150,7 @@ static int write_status(struct rctx *r, json_t *st)
     json_decref(r->app);
     r->app = out;
     memo_put(r->ctl, r->key, out);
+    defer_del(r->ctl, r->key); /* whatever was held back is written or reset now */
     return 0;
 }
 
@@ -530,6 +533,72 @@ static json_t *executor_pods(struct rctx *r, const char *sid)
     return out;
 }
 
+/* Executor churn coalescing: a status that differs from the current one only in executorState /
+ * executorCounts (same application state, same driver info) is written at most once per
+ * OP_EXEC_COALESCE_MS per application. The first such change is held back and the key re-checked
+ * when the window ends; changes meanwhile (a big application's executors starting one by one)
+ * land in that one write, and any other change (a new state, UI info, the driver's end) is written
+ * at once and carries the executor states with it. What is held back is kept in ctl->defer
+ * ({"since": monotonic ms, "sid": submission, "executorState": {...}}) and is the base of the
+ * next computation, so an executor seen only while held back still gets its final state. */
+static bool executor_only_change(const json_t *cur, const json_t *st)
+{
+    if (!json_is_object(cur))
+        return false;
+    json_t *a = json_copy((json_t *)cur), *b = json_copy((json_t *)st);
+    static const char *const keys[] = {"executorState", "executorCounts"};
+    for (size_t i = 0; i < SLU_ARRAY_LEN(keys); i++) {
+        json_object_del(a, keys[i]);
+        json_object_del(b, keys[i]);
+    }
+    bool same = slu_json_equal(a, b);
+    json_decref(a);
+    json_decref(b);
+    return same && !slu_json_equal(cur, st);
+}
+
+static void defer_del(struct op_controller *ctl, const char *key)
+{
+    pthread_mutex_lock(&ctl->memo_mu);
+    slu_map_del(&ctl->defer, key);
+    pthread_mutex_unlock(&ctl->memo_mu);
+}
+
+/* The executor states held back for key and submission sid (new reference), or NULL. */
+static json_t *defer_exec_state(struct op_controller *ctl, const char *key, const char *sid)
+{
+    json_t *out = NULL;
+    pthread_mutex_lock(&ctl->memo_mu);
+    json_t *h = slu_map_get(&ctl->defer, key);
+    if (h && sid && slu_streq(slu_json_str(h, "sid"), sid))
+        out = json_deep_copy(json_object_get(h, "executorState"));
+    pthread_mutex_unlock(&ctl->memo_mu);
+    return out;
+}
+
+/* True when the write of st is held back (r->requeue_ms set). */
+static bool coalesce_executor_update(struct rctx *r, const json_t *st, const char *sid)
+{
+    if (!sid || !executor_only_change(json_object_get(r->app, "status"), st))
+        return false;
+    int64_t now = slu_now_mono_ns() / 1000000;
+    json_t *es = json_object_get(st, "executorState");
+    pthread_mutex_lock(&r->ctl->memo_mu);
+    json_t *h = slu_map_get(&r->ctl->defer, r->key);
+    int64_t since = now;
+    if (h && slu_streq(slu_json_str(h, "sid"), sid))
+        since = slu_json_int(h, "since", now);
+    slu_map_put(&r->ctl->defer, r->key,
+                json_pack("{s:I, s:s, s:o}", "since", (json_int_t)since, "sid", sid,
+                          "executorState", es ? json_deep_copy(es) : json_object()));
+    pthread_mutex_unlock(&r->ctl->memo_mu);
+    int64_t left = since + OP_EXEC_COALESCE_MS - now;
+    if (left <= 0)
+        return false;
+    r->requeue_ms = left + 5;
+    return true;
+}
+
 /* SUBMITTED, RUNNING, UNKNOWN: follow the driver pod. */
 static int h_refresh(struct rctx *r)
 {
@@ -577,6 +646,9 @@ static int h_refresh(struct rctx *r)
     enum op_driver_state d = op_driver_state_of(pod, &code, &reason);
     enum op_state next = op_app_state_of_driver(d);
     json_t *st = status_copy(r);
+    json_t *held = defer_exec_state(r->ctl, r->key, sid);
+    if (held)
+        json_object_set_new(st, "executorState", held); /* newer than the written one */
     json_t *execs = executor_pods(r, sid);
     const char *appid = op__label(pod, OP_LABEL_SPARK_APP_SELECTOR);
     json_t *e0 = json_array_get(execs, 0);
@@ -621,6 +693,13 @@ static int h_refresh(struct rctx *r)
     }
     json_object_set_new(json_object_get(st, "driverInfo"), "podName",
                         json_string(kube_object_name(pod)));
+    set_state(st, next, msg);
+    if (next == cur && coalesce_executor_update(r, st, sid)) {
+        json_decref(st);
+        json_decref(pod);
+        free(pn);
+        return 0;
+    }
     rc = transition(r, st, next, msg);
     if (rc == 0 && next != cur) {
         switch (next) {

@@ -172,6 +172,33 @@ static void test_prometheus_and_configmaps(void **state)
     json_decref(p);
 }
 
+/* A big application's executor churn is coalesced: at most one executor-only status write per
+ * second, while executorCounts still counts every executor (those seen only while a write was
+ * held back included). */
+static void test_many_executors(void **state)
+{
+    (void)state;
+    double w0 = h_metric(0, "sluice_operator_status_writes_total");
+    json_t *app = h_app("wide1", 40, NULL);
+    json_object_set_new(slu_json_path(app, "spec.executor"), "instances", json_integer(30));
+    assert_int_equal(h_create(app), 0);
+    json_decref(app);
+    assert_true(h_wait_state("wide1", "COMPLETED", 60000));
+    double w1 = h_metric(0, "sluice_operator_status_writes_total");
+    json_t *o = h_get("wide1");
+    int64_t total = 0;
+    const char *ck;
+    json_t *cv;
+    json_object_foreach(slu_json_path(o, "status.executorCounts"), ck, cv) total +=
+        json_integer_value(cv);
+    assert_int_equal(total, 30);
+    assert_int_equal(json_object_size(slu_json_path(o, "status.executorState")), 30);
+    json_decref(o);
+    /* attempt, SUBMITTED, RUNNING, SUCCEEDING, COMPLETED and the executor updates: 30 executors
+     * going through 3 phases would be up to 90 writes without coalescing */
+    assert_true(w0 >= 0 && w1 - w0 <= 25);
+}
+
 static void test_fail_never(void **state)
 {
     (void)state;
@@ -394,6 +421,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_complete),
         cmocka_unit_test(test_prometheus_and_configmaps),
+        cmocka_unit_test(test_many_executors),
         cmocka_unit_test(test_fail_never),
         cmocka_unit_test(test_onfailure_retries),
         cmocka_unit_test(test_always_restarts_success),
