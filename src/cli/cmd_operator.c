@@ -10,6 +10,7 @@
  * candidate: nothing of a former leader's in-memory state survives into a new term.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -252,6 +253,10 @@ int cmd_operator(int argc, char **argv)
         co.namespaces = (const char *const *)nsv;
     }
 
+    /* glibc gives each busy thread its own arena (up to 8 per core); with ~25 threads of small
+     * JSON allocations that multiplies the heap kept after peaks. Four arenas are plenty on the
+     * machines this runs on and keep the peak RSS close to the live data. Before any thread. */
+    mallopt(M_ARENA_MAX, 4);
     sigset_t set;
     cli_block_stop_signals(&set);
 

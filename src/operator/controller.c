@@ -18,7 +18,9 @@
 
 #include "operator/op_int.h"
 
-#define EVENT_QUEUE_CAP 20000
+/* As client-go's broadcaster (maxQueuedEvents 1000, here 2000): a queued Event is a json_t of a
+ * few KB, and 20,000 of them held tens of MB when the API server fell behind (10,000 apps). */
+#define EVENT_QUEUE_CAP 2000
 
 /* ---------------------------------------------------------------- projections */
 
