@@ -47,7 +47,7 @@ struct op_nsw {
     struct kube_informer *pods;
 };
 
-#define OP_HANDOFF_MAX 1024
+#define OP_HANDOFF_MAX 256
 #define OP_EXEC_COALESCE_MS 1000
 
 struct op_controller {
