@@ -169,6 +169,41 @@ static json_t *project_min(const json_t *o)
                      "applicationState", "state", slu_json_str(o, "status.applicationState.state"));
 }
 
+/* CPU seconds (user + system) of a running child, from /proc. */
+static double proc_cpu_s(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    struct slu_buf b = {0};
+    double v = -1;
+    if (slu_read_file(path, 1 << 16, &b, NULL) == 0 && b.data) {
+        const char *p = strrchr(b.data, ')'); /* the command may hold spaces */
+        unsigned long long ut = 0, st = 0;
+        if (p &&
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
+            v = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    }
+    slu_buf_release(&b);
+    return v;
+}
+
+/* Resident set of a running child in MB, from /proc, or -1. */
+static long proc_rss_mb(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    struct slu_buf b = {0};
+    long v = -1;
+    if (slu_read_file(path, 1 << 16, &b, NULL) == 0 && b.data) {
+        const char *p = strstr(b.data, "VmRSS:");
+        long kb;
+        if (p && sscanf(p + 6, "%ld", &kb) == 1)
+            v = kb / 1024;
+    }
+    slu_buf_release(&b);
+    return v;
+}
+
 /* The operator's metrics port, from the line it prints at start ("metrics on http://H:P/"). */
 static int op_metrics_port(const char *log)
 {
@@ -311,11 +346,25 @@ static int bench(long n)
     int64_t deadline = slu_now_mono_ns() + (int64_t)3600 * 1000000000LL;
     struct rusage ru;
     int status;
-    bool op_died = false;
+    bool op_died = false, drivers_told = false;
+    int64_t next_report = slu_now_mono_ns() + 60 * 1000000000LL;
     while (atomic_load(&T_COMPLETED_NS) == 0 && slu_now_mono_ns() < deadline) {
         if (wait4(op, &status, WNOHANG, &ru) == op) {
             op_died = true;
             break;
+        }
+        /* progress on stderr, so that a run the sim cannot finish still tells something */
+        if (!drivers_told && atomic_load(&T_DRIVERS_NS)) {
+            drivers_told = true;
+            double s_ = (double)(atomic_load(&T_DRIVERS_NS) - t0) / 1e9;
+            fprintf(stderr, "all %ld driver pods after %.1f s (%.0f/min); operator CPU %.1f s\n", n,
+                    s_, (double)n / s_ * 60, proc_cpu_s(op));
+        }
+        if (slu_now_mono_ns() >= next_report) {
+            next_report += 60 * 1000000000LL;
+            fprintf(stderr, "%.0f s: %ld/%ld COMPLETED; operator CPU %.1f s, RSS %ld MB\n",
+                    (double)(slu_now_mono_ns() - t0) / 1e9, atomic_load(&COMPLETED), n,
+                    proc_cpu_s(op), proc_rss_mb(op));
         }
         slu_sleep_ms(100);
     }
