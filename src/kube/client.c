@@ -1,9 +1,10 @@
 /*
  * client.c - the transport and the verbs: one struct kube_client serves every thread.
  *
- * Transport: libcurl easy handles taken from a small pool, all attached to one CURLSH that shares
- * the connection cache, DNS cache and TLS sessions (with a mutex per shared data kind), so
- * connections are reused across requests and threads. HTTP/2 is negotiated over TLS when the
+ * Transport: libcurl easy handles taken from a pool, all attached to one CURLSH that shares the
+ * DNS cache and TLS sessions (with a mutex per shared data kind); each pooled handle keeps its own
+ * connection alive, so connections are reused across requests and threads (the connection cache
+ * itself is not shared: libcurl does not support that between concurrent threads). HTTP/2 is negotiated over TLS when the
  * server offers it (CURL_HTTP_VERSION_2TLS). TLS material comes from memory (CAINFO_BLOB,
  * SSLCERT_BLOB, SSLKEY_BLOB): nothing is written to disk. tls-server-name is honoured by putting
  * that name in the URL and mapping it to the real host with CURLOPT_CONNECT_TO (so SNI and the
@@ -31,7 +32,7 @@
 
 #define MAX_BODY_DEFAULT ((size_t)64 << 20) /* a list of many objects */
 #define MAX_ERR_BODY ((size_t)1 << 20)      /* a Status body */
-#define POOL_MAX 16
+#define POOL_MAX 64
 #define DEFAULT_ATTEMPTS 6
 #define BACKOFF_BASE_MS 100
 #define BACKOFF_CAP_MS 10000
@@ -214,7 +215,9 @@ struct kube_client *kube_client_new(const struct kube_config *cfg, struct slu_er
     curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
     curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
     curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    /* Not CURL_LOCK_DATA_CONNECT: libcurl does not support sharing connections between
+     * concurrent threads (it crashed the operator at 10,000 applications); each pooled easy
+     * handle keeps its own connection alive instead. */
     curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     double qps = cfg->qps == 0 ? 50 : cfg->qps;
