@@ -4,11 +4,11 @@
  * Transport: libcurl easy handles taken from a pool, all attached to one CURLSH that shares the
  * DNS cache and TLS sessions (with a mutex per shared data kind); each pooled handle keeps its own
  * connection alive, so connections are reused across requests and threads (the connection cache
- * itself is not shared: libcurl does not support that between concurrent threads). HTTP/2 is negotiated over TLS when the
- * server offers it (CURL_HTTP_VERSION_2TLS). TLS material comes from memory (CAINFO_BLOB,
- * SSLCERT_BLOB, SSLKEY_BLOB): nothing is written to disk. tls-server-name is honoured by putting
- * that name in the URL and mapping it to the real host with CURLOPT_CONNECT_TO (so SNI and the
- * certificate check use it).
+ * itself is not shared: libcurl does not support that between concurrent threads). HTTP/2 is
+ * negotiated over TLS when the server offers it (CURL_HTTP_VERSION_2TLS). TLS material comes from
+ * memory (CAINFO_BLOB, SSLCERT_BLOB, SSLKEY_BLOB): nothing is written to disk. tls-server-name is
+ * honoured by putting that name in the URL and mapping it to the real host with CURLOPT_CONNECT_TO
+ * (so SNI and the certificate check use it).
  *
  * Auth: bearer token (re-read from token_file when the file changes), basic auth, client
  * certificates, or an exec plugin whose credentials are cached until they expire and refreshed

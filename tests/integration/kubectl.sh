@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kubectl.sh - drives the real kubectl (1.32 on the machine image) against `sluice sim`: get,
 # create, apply -f (a CRD, then objects of it), wait for Established, label, annotate, patch
-# (merge and json), logs, get -w, delete. Each step's output is checked with grep.
+# (merge and json), logs, get -w, delete. Each step's output is checked with grep. The sim is
+# started through its command line (src/cli/cmd_sim.c).
 set -u
 if ! command -v kubectl >/dev/null 2>&1; then
     echo "SKIP: kubectl not found"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # test_cli.sh - the user commands of `sluice` (submit, apply, get, describe, logs, delete, events).
+# Covers src/cli/cmd_submit.c, cmd_apply.c, cmd_get.c, cmd_describe.c, cmd_logs.c, cmd_delete.c,
+# cmd_events.c and common.c.
 #
 # Part 1 needs no cluster (no kubeconfig at all): `submit --dry-run` of SparkPi in both modes,
 # checked field by field with jq, and the error messages of bad command lines.

@@ -1,9 +1,9 @@
-/* test_operator.c - `sluice operator` end to end against `sluice sim` (time scale 20, the sim's
- * Spark driver model): every state transition of spec §2 with one application each — success,
- * failure, OnFailure retries, submission failure (invalid spec) and the fix-the-spec rerun,
- * suspend/resume, a spec change during a run (INVALIDATING -> rerun), the driver pod deleted by
- * someone else, TTL deletion, the driver PDB, the UI Service, Events, and /metrics, /healthz,
- * /readyz. One sim and one operator serve the whole group. */
+/* test_operator.c - `sluice operator` (src/cli/cmd_operator.c + src/operator) end to end against
+ * `sluice sim` (time scale 20, the sim's Spark driver model): every state transition of spec §2
+ * with one application each — success, failure, OnFailure retries, submission failure (invalid
+ * spec) and the fix-the-spec rerun, suspend/resume, a spec change during a run (INVALIDATING ->
+ * rerun), the driver pod deleted by someone else, TTL deletion, the driver PDB, the UI Service,
+ * Events, and /metrics, /healthz, /readyz. One sim and one operator serve the whole group. */
 #include "test_operator_harness.h"
 
 static int group_up(void **state)
