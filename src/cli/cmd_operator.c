@@ -116,11 +116,11 @@ static int scheduled_workers(int workers)
     return (w + 4) / 5;
 }
 
-static int parse_pos(const char *flag, const char *v, int64_t max, int64_t *out)
+static int parse_range(const char *flag, const char *v, int64_t min, int64_t max, int64_t *out)
 {
-    if (slu_parse_i64(v, out) != 0 || *out < 0 || *out > max) {
-        fprintf(stderr, "sluice operator: %s: expected a number from 0 to %lld, got \"%s\"\n", flag,
-                (long long)max, v);
+    if (slu_parse_i64(v, out) != 0 || *out < min || *out > max) {
+        fprintf(stderr, "sluice operator: %s: expected a number from %lld to %lld, got \"%s\"\n",
+                flag, (long long)min, (long long)max, v);
         return -1;
     }
     return 0;
@@ -169,11 +169,8 @@ int cmd_operator(int argc, char **argv)
             namespaces = optarg;
             break;
         case 'w':
-            if (parse_pos("--workers", optarg, 256, &v) || v == 0) {
-                if (v == 0)
-                    fprintf(stderr, "sluice operator: --workers must be at least 1\n");
+            if (parse_range("--workers", optarg, 1, 256, &v))
                 return 2;
-            }
             co.workers = (int)v;
             break;
         case 'm':
@@ -186,7 +183,7 @@ int cmd_operator(int argc, char **argv)
             lease_ns = optarg;
             break;
         case 'g':
-            if (parse_pos("--driver-pod-grace-period", optarg, 86400, &v))
+            if (parse_range("--driver-pod-grace-period", optarg, 0, 86400, &v))
                 return 2;
             co.driver_pod_grace_ms = v * 1000;
             break;
@@ -200,12 +197,12 @@ int cmd_operator(int argc, char **argv)
             co.disable_ui_service = true;
             break;
         case 'r':
-            if (parse_pos("--resync", optarg, 86400, &v))
+            if (parse_range("--resync", optarg, 0, 86400, &v))
                 return 2;
             co.resync_ms = v * 1000;
             break;
         case 'x':
-            if (parse_pos("--max-tracked-executors", optarg, 100000, &v))
+            if (parse_range("--max-tracked-executors", optarg, 0, 100000, &v))
                 return 2;
             co.max_tracked_executors = (size_t)v;
             break;
