@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_cli.sh - the user commands of `sluice` (submit, apply, get, describe, logs, delete, events).
 # Covers src/cli/cmd_submit.c, cmd_apply.c, cmd_get.c, cmd_describe.c, cmd_logs.c, cmd_delete.c,
-# cmd_events.c and common.c.
+# cmd_events.c, cmd_version.c and common.c.
 #
 # Part 1 needs no cluster (no kubeconfig at all): `submit --dry-run` of SparkPi in both modes,
 # checked field by field with jq, and the error messages of bad command lines.
@@ -105,6 +105,14 @@ jqeq '.spec.proxyUser' alice
 ok "app dry-run yaml" "$SLUICE" submit --dry-run --unique-id 0a1b2c --spark-version 3.5 "${PI[@]}"
 expect '^kind: SparkApplication'
 expect "sparkVersion: '?3.5.0'?"
+
+# `sluice version` / `--version` (src/cli/cmd_version.c)
+ok "version" "$SLUICE" version
+expect '^sluice [0-9]+\.[0-9]+\.[0-9]+$'
+ok "--version" "$SLUICE" --version
+expect '^sluice [0-9]+\.[0-9]+\.[0-9]+$'
+ko "version with an argument" "$SLUICE" version x
+expect_err 'takes no arguments'
 
 # errors, spark-submit's words, exit 1
 ko "unknown option" "$SLUICE" submit --foo "${PI[@]}"

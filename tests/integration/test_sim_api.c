@@ -1,6 +1,7 @@
 /* test_sim_api.c - starts the real `sluice sim` ($SLUICE) on 127.0.0.1:0 and speaks HTTP to it
- * with libcurl: discovery, CRUD with Status errors, conflicts, patches, watch streams, paging,
- * body limits, namespace lifecycle, CRDs, Tables, and TLS. */
+ * with libcurl (src/sim/apiserver.c routing and handlers.c verbs): discovery, CRUD with Status
+ * errors, conflicts, patches, watch streams, paging, body limits, namespace lifecycle, CRDs,
+ * Tables, and TLS. */
 #include "test.h"
 
 #include <curl/curl.h>

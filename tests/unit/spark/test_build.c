@@ -1,9 +1,10 @@
 /*
- * test_build.c - golden tests of src/spark/build*.c: every case file in tests/data/spark/ (the
- * worked examples of spec spark-objects.md 13 and more, written by hand from the spec) is built
- * with spark_build, the driver objects compared semantically, spark.properties parsed back and
- * compared key by key, and then each listed executor is built from the driver's view of the conf
- * (spark.properties + spark_driver_runtime_init), as the simulated Spark driver does.
+ * test_build.c - golden tests of src/spark/build*.c (build.c, build_pod.c, build_extras.c,
+ * build_mem.c, build_names.c, build_template.c, build_exec.c): every case file in tests/data/spark/
+ * (the worked examples of spec spark-objects.md 13 and more, written by hand from the spec) is
+ * built with spark_build, the driver objects compared semantically, spark.properties parsed back
+ * and compared key by key, and then each listed executor is built from the driver's view of the
+ * conf (spark.properties + spark_driver_runtime_init), as the simulated Spark driver does.
  */
 #include "build_golden.h"
 
