@@ -141,4 +141,16 @@ int op__delete_resources(struct op_controller *ctl, const json_t *app, struct sl
 /* Cached driver pod of this app (any submission) by name, or NULL (new reference). */
 json_t *op__cached_driver(struct op_controller *ctl, const json_t *app, const char *pod_name);
 
+/* batch.c: spec.batchScheduler integration (Volcano, YuniKorn, kube-scheduler).
+ * op__batch_prepare runs once per submission attempt, after the attempt is recorded and before
+ * the driver pod is created: it adjusts the built objects (objects[0] is the driver pod; the
+ * executor pod template is carried in the conf) and creates the scheduler's own objects (e.g. a
+ * Volcano PodGroup, idempotently). 0, or a negative code: transient (op__transient) means retry,
+ * anything else fails the submission with err's message.
+ * op__batch_cleanup runs when the app reaches a terminal state or is reset for a rerun: deletes
+ * what op__batch_prepare created (absent is fine). */
+int op__batch_prepare(struct op_controller *ctl, const json_t *app, json_t *objects,
+                      struct slu_err *err);
+int op__batch_cleanup(struct op_controller *ctl, const json_t *app, struct slu_err *err);
+
 #endif

@@ -443,6 +443,17 @@ static int submit(struct rctx *r)
         json_decref(objects);
         return rc > 0 ? 0 : rc;
     }
+    /* 2b. the batch scheduler's objects and pod settings (spec.batchScheduler) */
+    rc = op__batch_prepare(ctl, r->app, objects, r->err);
+    if (rc) {
+        json_decref(objects);
+        if (op__transient(rc))
+            return rc;
+        char msg[1100];
+        snprintf(msg, sizeof msg, "batch scheduler: %s", r->err->msg);
+        slu_err_release(r->err);
+        return submission_failed(r, msg);
+    }
     /* 3. create the driver pod of that attempt */
     json_t *pod = json_array_get(objects, 0);
     json_t *created = NULL;
@@ -746,6 +757,8 @@ static int h_succeeding(struct rctx *r)
     if (op_should_retry(r->app, OP_ST_SUCCEEDING))
         return to_pending_rerun(r, false);
     int rc = op__delete_pdb(r->ctl, r->app, r->err);
+    if (rc == 0)
+        rc = op__batch_cleanup(r->ctl, r->app, r->err);
     if (rc)
         return rc;
     rc = transition(r, status_copy(r), OP_ST_COMPLETED, NULL);
@@ -766,6 +779,8 @@ static int h_failing(struct rctx *r)
         return to_pending_rerun(r, false);
     }
     int rc = op__delete_pdb(r->ctl, r->app, r->err);
+    if (rc == 0)
+        rc = op__batch_cleanup(r->ctl, r->app, r->err);
     if (rc)
         return rc;
     json_t *st = status_copy(r);
