@@ -98,4 +98,35 @@ int slu_yaml_load_file(const char *path, const struct slu_yaml_limits *lim, json
  * insertion order. slu_yaml_load of the output gives back v exactly. */
 void slu_yaml_dump(const json_t *v, struct slu_buf *out);
 
+/* ---------------------------------------------------------------- scan.c: scanning JSON text */
+
+/* Fast access to a few fields of JSON text without building the whole jansson tree (watch events
+ * and API responses of which only some fields are wanted). Paths are dotted object keys
+ * ("metadata.resourceVersion"); unlike slu_json_path there is no escaping and no [index]: a key
+ * that contains '.' cannot be addressed. Keys are compared after unescaping ("\u0061" matches
+ * "a"). No hidden size limit: the caller's len is the input. Nesting deeper than 512
+ * objects/arrays is malformed (SLU_EINVAL). */
+
+/* "Does not fit": the output buffer is too small, or an integer overflows int64. The base error
+ * enum has no such code; it is the size-cap code. */
+#define SLU_ERANGE SLU_ETOOBIG
+
+/* Finds the value at path in buf[0..len) without allocating: *val and *vlen get its raw text (a
+ * string includes its quotes; *val points into buf). path "" (or NULL) means the whole document,
+ * which is then validated to the end (trailing garbage is SLU_EINVAL). Otherwise scanning stops
+ * right after the value is found: the text after it is not validated (but the value must be
+ * followed by ',' or '}', so a truncated document does not yield a cut number). Duplicate keys:
+ * the first wins. Returns 0; SLU_ENOTFOUND when a key on the path is absent or a non-object is
+ * met on the path; SLU_EINVAL when the text read is not well-formed JSON (unterminated string,
+ * bad escape, invalid UTF-8 or lone surrogate, bad number or literal, bad nesting, too deep). */
+int slu_json_span(const char *buf, size_t len, const char *path, const char **val, size_t *vlen);
+/* The string at path, unescaped (all JSON escapes, surrogate pairs to UTF-8) into out and
+ * NUL-terminated. 0; SLU_ENOTFOUND; SLU_EINVAL (malformed as slu_json_span, the value is not a
+ * string, or it holds \u0000); SLU_ERANGE when it does not fit in cap bytes with its NUL (out is
+ * then ""). */
+int slu_json_scan_str(const char *buf, size_t len, const char *path, char *out, size_t cap);
+/* The integer at path (no fraction or exponent: 1.0 and 1e2 are SLU_EINVAL, as are non-numbers).
+ * 0; SLU_ENOTFOUND; SLU_EINVAL; SLU_ERANGE when it does not fit int64 (*out unchanged on error). */
+int slu_json_scan_i64(const char *buf, size_t len, const char *path, int64_t *out);
+
 #endif

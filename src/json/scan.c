@@ -1,0 +1,591 @@
+/*
+ * scan.c - fast scanning of JSON text without building a whole jansson tree: slu_json_span (the
+ * raw text of the value at a dotted path), slu_json_scan_str / slu_json_scan_i64 (that value
+ * decoded), and slu_json_parse_select (jansson values built only for selected subtrees).
+ *
+ * How it works: one recursive-descent scanner over the bytes (struct scan). Skipping a value
+ * validates it (string escapes, UTF-8, surrogate pairs, number grammar, literals, bracket
+ * nesting up to SCAN_MAX_DEPTH) but allocates nothing. slu_json_span walks objects along the
+ * path, comparing each key with the path component (after unescaping, without copying) and
+ * skipping the other values; it stops right after the wanted value. slu_json_parse_select keeps,
+ * per nesting level, the list of selectors whose components matched so far: a value that no
+ * selector reaches is skipped, a value some selector ends at is built whole with jansson, and an
+ * object/array that selectors pass through is walked and created only when something inside it
+ * is kept. In that mode the scanner is as strict as jansson's json_loadb (no \u0000 in strings,
+ * integers must fit json_int_t, reals must not overflow), so the result equals a full jansson
+ * parse followed by extraction of the same paths.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json/json.h"
+
+#define SCAN_MAX_DEPTH 512
+
+struct scan {
+    const unsigned char *b;
+    size_t len;
+    size_t pos;
+    bool strict;      /* parse_select: reject \u0000, integer and real overflow (as jansson) */
+    const char *emsg; /* the first error (static text) and where it was found */
+    size_t epos;
+    int ecode;
+};
+
+/* Classes of bytes inside a string: 0 plain, 1 quote, 2 backslash, 3 control, 4 non-ASCII. */
+static const unsigned char str_class[256] = {
+    [0 ... 31] = 3,
+    ['"'] = 1,
+    ['\\'] = 2,
+    [128 ... 255] = 4,
+};
+
+static int fail_code(struct scan *s, size_t at, int code, const char *msg)
+{
+    if (!s->emsg) {
+        s->emsg = msg;
+        s->epos = at;
+        s->ecode = code;
+    }
+    return code;
+}
+
+static int fail(struct scan *s, size_t at, const char *msg)
+{
+    return fail_code(s, at, SLU_EINVAL, msg);
+}
+
+static inline void skip_ws(struct scan *s)
+{
+    while (s->pos < s->len) {
+        unsigned char c = s->b[s->pos];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+            break;
+        s->pos++;
+    }
+}
+
+/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or -1 (overlong, surrogate,
+ * beyond U+10FFFF, truncated, bad continuation). */
+static int utf8_seq(const unsigned char *p, size_t avail)
+{
+    unsigned c = p[0];
+    if (c < 0xC2 || c > 0xF4)
+        return -1;
+    if (c < 0xE0)
+        return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : -1;
+    if (c < 0xF0) {
+        if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+            return -1;
+        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
+            return -1;
+        return 3;
+    }
+    if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+        return -1;
+    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+        return -1;
+    return 4;
+}
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The 4 hex digits at p (p[0..3] must exist), or -1. */
+static long hex4(const unsigned char *p)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Scans the string starting at s->pos (which holds '"'), validating it. On success the body
+ * (between the quotes) is [*bs, *be), *esc tells whether it holds escapes, and s->pos is past
+ * the closing quote. */
+static int scan_string(struct scan *s, size_t *bs, size_t *be, bool *esc)
+{
+    const unsigned char *b = s->b;
+    size_t len = s->len, p = s->pos + 1;
+    bool has_esc = false;
+    for (;;) {
+        while (p < len && str_class[b[p]] == 0)
+            p++;
+        if (p >= len)
+            return fail(s, s->pos, "unterminated string");
+        switch (str_class[b[p]]) {
+        case 1:
+            *bs = s->pos + 1;
+            *be = p;
+            *esc = has_esc;
+            s->pos = p + 1;
+            return 0;
+        case 2: {
+            has_esc = true;
+            if (p + 1 >= len)
+                return fail(s, s->pos, "unterminated string");
+            unsigned char e = b[p + 1];
+            if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+                e == 't') {
+                p += 2;
+                continue;
+            }
+            if (e != 'u')
+                return fail(s, p, "invalid escape in string");
+            if (p + 6 > len)
+                return fail(s, s->pos, "unterminated string");
+            long cp = hex4(b + p + 2);
+            if (cp < 0)
+                return fail(s, p, "invalid \\u escape in string");
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (p + 12 > len || b[p + 6] != '\\' || b[p + 7] != 'u')
+                    return fail(s, p, "lone surrogate \\u escape in string");
+                long lo = hex4(b + p + 8);
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return fail(s, p, "lone surrogate \\u escape in string");
+                p += 12;
+                continue;
+            }
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                return fail(s, p, "lone surrogate \\u escape in string");
+            if (cp == 0 && s->strict)
+                return fail(s, p, "\\u0000 is not allowed in a string");
+            p += 6;
+            continue;
+        }
+        case 3:
+            return fail(s, p, "control character in string");
+        default: {
+            int n = utf8_seq(b + p, len - p);
+            if (n < 0)
+                return fail(s, p, "invalid UTF-8 in string");
+            p += (size_t)n;
+        }
+        }
+    }
+}
+
+/* Decodes one character of a validated string body at *pp (escape or raw byte) into out; returns
+ * the number of bytes written (1-4). */
+static int decode_char(const unsigned char **pp, unsigned char out[4])
+{
+    const unsigned char *p = *pp;
+    if (*p != '\\') {
+        out[0] = *p;
+        *pp = p + 1;
+        return 1;
+    }
+    unsigned char e = p[1];
+    *pp = p + 2;
+    switch (e) {
+    case 'b':
+        out[0] = '\b';
+        return 1;
+    case 'f':
+        out[0] = '\f';
+        return 1;
+    case 'n':
+        out[0] = '\n';
+        return 1;
+    case 'r':
+        out[0] = '\r';
+        return 1;
+    case 't':
+        out[0] = '\t';
+        return 1;
+    case 'u':
+        break;
+    default: /* " \ / */
+        out[0] = e;
+        return 1;
+    }
+    unsigned long cp = (unsigned long)hex4(p + 2);
+    *pp = p + 6;
+    if (cp >= 0xD800 && cp <= 0xDBFF) { /* validated: a low surrogate follows */
+        unsigned long lo = (unsigned long)hex4(p + 8);
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        *pp = p + 12;
+    }
+    if (cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (unsigned char)(0xC0 | (cp >> 6));
+        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | (cp >> 12));
+        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | (cp >> 18));
+    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Unescapes the validated body [p, end) into out (at most cap bytes, no NUL added). Returns the
+ * decoded length, or (size_t)-1 when it does not fit. */
+static size_t unescape(const unsigned char *p, const unsigned char *end, char *out, size_t cap)
+{
+    size_t n = 0;
+    while (p < end) {
+        const unsigned char *bs = memchr(p, '\\', (size_t)(end - p));
+        size_t run = (size_t)((bs ? bs : end) - p);
+        if (run > cap - n)
+            return (size_t)-1;
+        memcpy(out + n, p, run);
+        n += run;
+        p += run;
+        if (!bs)
+            break;
+        unsigned char c[4];
+        int k = decode_char(&p, c);
+        if ((size_t)k > cap - n)
+            return (size_t)-1;
+        memcpy(out + n, c, (size_t)k);
+        n += (size_t)k;
+    }
+    return n;
+}
+
+/* Whether the validated body [p, end) decodes to exactly comp[0..clen). */
+static bool key_equals(const unsigned char *p, const unsigned char *end, bool esc, const char *comp,
+                       size_t clen)
+{
+    if (!esc)
+        return (size_t)(end - p) == clen && memcmp(p, comp, clen) == 0;
+    size_t i = 0;
+    while (p < end) {
+        unsigned char c[4];
+        int k = decode_char(&p, c);
+        if ((size_t)k > clen - i || memcmp(comp + i, c, (size_t)k) != 0)
+            return false;
+        i += (size_t)k;
+    }
+    return i == clen;
+}
+
+/* Parses an integer token (validated grammar, no fraction/exponent). 0 or SLU_ETOOBIG. */
+static int parse_i64(const unsigned char *p, size_t n, int64_t *out)
+{
+    bool neg = false;
+    size_t i = 0;
+    if (n > 0 && p[0] == '-') {
+        neg = true;
+        i = 1;
+    }
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(p[i] - '0');
+        if (v > (lim - d) / 10)
+            return SLU_ETOOBIG;
+        v = v * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+/* The value of a real token (validated grammar); SLU_ETOOBIG when it overflows a double. */
+static int parse_real(const unsigned char *p, size_t n, double *out)
+{
+    char small[64];
+    char *tmp = n < sizeof small ? small : slu_malloc(n + 1);
+    memcpy(tmp, p, n);
+    tmp[n] = '\0';
+    errno = 0;
+    double v = strtod(tmp, NULL);
+    int rc = (errno == ERANGE && isinf(v)) ? SLU_ETOOBIG : 0;
+    if (tmp != small)
+        free(tmp);
+    *out = v;
+    return rc;
+}
+
+/* Scans a number at s->pos; [*start, s->pos) is its text, *is_int whether it has neither
+ * fraction nor exponent. In strict mode also checks that it fits (as jansson does). */
+static int scan_number(struct scan *s, size_t *start, bool *is_int)
+{
+    const unsigned char *b = s->b;
+    size_t len = s->len, p = s->pos;
+    *start = p;
+    if (b[p] == '-')
+        p++;
+    if (p >= len)
+        return fail(s, *start, "invalid number");
+    if (b[p] == '0')
+        p++;
+    else if (b[p] >= '1' && b[p] <= '9')
+        while (p < len && b[p] >= '0' && b[p] <= '9')
+            p++;
+    else
+        return fail(s, *start, "invalid number");
+    bool integer = true, expo = false;
+    if (p < len && b[p] == '.') {
+        p++;
+        if (p >= len || b[p] < '0' || b[p] > '9')
+            return fail(s, *start, "invalid number");
+        while (p < len && b[p] >= '0' && b[p] <= '9')
+            p++;
+        integer = false;
+    }
+    if (p < len && (b[p] == 'e' || b[p] == 'E')) {
+        p++;
+        if (p < len && (b[p] == '+' || b[p] == '-'))
+            p++;
+        if (p >= len || b[p] < '0' || b[p] > '9')
+            return fail(s, *start, "invalid number");
+        while (p < len && b[p] >= '0' && b[p] <= '9')
+            p++;
+        integer = false;
+        expo = true;
+    }
+    s->pos = p;
+    *is_int = integer;
+    if (s->strict) {
+        size_t n = p - *start;
+        if (integer && n >= 19) {
+            int64_t v;
+            if (parse_i64(b + *start, n, &v) != 0)
+                return fail_code(s, *start, SLU_ETOOBIG, "integer too big");
+        } else if (!integer && (expo || n > 300)) {
+            double d;
+            if (parse_real(b + *start, n, &d) != 0)
+                return fail_code(s, *start, SLU_ETOOBIG, "real number overflow");
+        }
+    }
+    return 0;
+}
+
+static int scan_literal(struct scan *s)
+{
+    static const char *const lits[] = {"true", "false", "null"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(lits[i]);
+        if (s->b[s->pos] == (unsigned char)lits[i][0]) {
+            if (s->len - s->pos < n || memcmp(s->b + s->pos, lits[i], n) != 0)
+                return fail(s, s->pos, "invalid literal");
+            s->pos += n;
+            return 0;
+        }
+    }
+    return fail(s, s->pos, "unexpected character");
+}
+
+/* Skips (and validates) one value after optional whitespace; depth is the number of containers
+ * around it. */
+static int skip_value(struct scan *s, int depth)
+{
+    skip_ws(s);
+    if (s->pos >= s->len)
+        return fail(s, s->pos, "unexpected end of input");
+    unsigned char c = s->b[s->pos];
+    size_t bs, be;
+    bool esc;
+    switch (c) {
+    case '"':
+        return scan_string(s, &bs, &be, &esc);
+    case '{':
+    case '[': {
+        if (depth >= SCAN_MAX_DEPTH)
+            return fail(s, s->pos, "nesting too deep");
+        unsigned char close = c == '{' ? '}' : ']';
+        s->pos++;
+        skip_ws(s);
+        if (s->pos < s->len && s->b[s->pos] == close) {
+            s->pos++;
+            return 0;
+        }
+        for (;;) {
+            int rc;
+            if (c == '{') {
+                skip_ws(s);
+                if (s->pos >= s->len || s->b[s->pos] != '"')
+                    return fail(s, s->pos, "expected an object key");
+                if ((rc = scan_string(s, &bs, &be, &esc)) != 0)
+                    return rc;
+                skip_ws(s);
+                if (s->pos >= s->len || s->b[s->pos] != ':')
+                    return fail(s, s->pos, "expected ':'");
+                s->pos++;
+            }
+            if ((rc = skip_value(s, depth + 1)) != 0)
+                return rc;
+            skip_ws(s);
+            if (s->pos >= s->len)
+                return fail(s, s->pos, "unexpected end of input");
+            if (s->b[s->pos] == ',') {
+                s->pos++;
+                continue;
+            }
+            if (s->b[s->pos] == close) {
+                s->pos++;
+                return 0;
+            }
+            return fail(s, s->pos, c == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+    }
+    case 't':
+    case 'f':
+    case 'n':
+        return scan_literal(s);
+    default:
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            bool is_int;
+            return scan_number(s, &bs, &is_int);
+        }
+        return fail(s, s->pos, "unexpected character");
+    }
+}
+
+/* ---------------------------------------------------------------- span, scan_str, scan_i64 */
+
+int slu_json_span(const char *buf, size_t len, const char *path, const char **val, size_t *vlen)
+{
+    struct scan s = {.b = (const unsigned char *)buf, .len = buf ? len : 0};
+    *val = NULL;
+    *vlen = 0;
+    if (path == NULL || *path == '\0') {
+        skip_ws(&s);
+        size_t start = s.pos;
+        int rc = skip_value(&s, 0);
+        if (rc != 0)
+            return rc;
+        size_t end = s.pos;
+        skip_ws(&s);
+        if (s.pos < s.len)
+            return SLU_EINVAL; /* trailing garbage */
+        *val = buf + start;
+        *vlen = end - start;
+        return 0;
+    }
+    const char *comp = path;
+    int depth = 0;
+    for (;;) {
+        const char *dot = strchr(comp, '.');
+        size_t clen = dot ? (size_t)(dot - comp) : strlen(comp);
+        skip_ws(&s);
+        if (s.pos >= s.len)
+            return SLU_EINVAL;
+        if (s.b[s.pos] != '{') {
+            int rc = skip_value(&s, depth);
+            return rc != 0 ? rc : SLU_ENOTFOUND;
+        }
+        if (depth >= SCAN_MAX_DEPTH)
+            return SLU_EINVAL;
+        depth++;
+        s.pos++;
+        skip_ws(&s);
+        if (s.pos >= s.len)
+            return SLU_EINVAL;
+        if (s.b[s.pos] == '}')
+            return SLU_ENOTFOUND;
+        bool descend = false;
+        while (!descend) {
+            size_t bs, be;
+            bool esc;
+            skip_ws(&s);
+            if (s.pos >= s.len || s.b[s.pos] != '"')
+                return SLU_EINVAL;
+            if (scan_string(&s, &bs, &be, &esc) != 0)
+                return SLU_EINVAL;
+            skip_ws(&s);
+            if (s.pos >= s.len || s.b[s.pos] != ':')
+                return SLU_EINVAL;
+            s.pos++;
+            if (key_equals(s.b + bs, s.b + be, esc, comp, clen)) {
+                if (dot) {
+                    comp = dot + 1;
+                    descend = true;
+                    continue;
+                }
+                skip_ws(&s);
+                size_t start = s.pos;
+                if (skip_value(&s, depth) != 0)
+                    return SLU_EINVAL;
+                size_t end = s.pos;
+                /* a member must be followed by ',' or '}': catches a truncated number */
+                skip_ws(&s);
+                if (s.pos >= s.len || (s.b[s.pos] != ',' && s.b[s.pos] != '}'))
+                    return SLU_EINVAL;
+                *val = buf + start;
+                *vlen = end - start;
+                return 0;
+            }
+            if (skip_value(&s, depth) != 0)
+                return SLU_EINVAL;
+            skip_ws(&s);
+            if (s.pos >= s.len)
+                return SLU_EINVAL;
+            if (s.b[s.pos] == '}')
+                return SLU_ENOTFOUND;
+            if (s.b[s.pos] != ',')
+                return SLU_EINVAL;
+            s.pos++;
+        }
+    }
+}
+
+int slu_json_scan_str(const char *buf, size_t len, const char *path, char *out, size_t cap)
+{
+    const char *v;
+    size_t n;
+    if (cap > 0)
+        out[0] = '\0';
+    int rc = slu_json_span(buf, len, path, &v, &n);
+    if (rc != 0)
+        return rc;
+    if (n < 2 || v[0] != '"')
+        return SLU_EINVAL;
+    const unsigned char *p = (const unsigned char *)v + 1, *end = (const unsigned char *)v + n - 1;
+    /* \u0000 cannot be represented in a NUL-terminated result */
+    for (const unsigned char *q = p; (q = memchr(q, '\\', (size_t)(end - q))) != NULL; q += 2)
+        if (q[1] == 'u' && memcmp(q + 2, "0000", 4) == 0)
+            return SLU_EINVAL;
+    if (cap == 0)
+        return SLU_ETOOBIG;
+    size_t k = unescape(p, end, out, cap - 1);
+    if (k == (size_t)-1) {
+        out[0] = '\0';
+        return SLU_ETOOBIG;
+    }
+    out[k] = '\0';
+    return 0;
+}
+
+int slu_json_scan_i64(const char *buf, size_t len, const char *path, int64_t *out)
+{
+    const char *v;
+    size_t n;
+    int rc = slu_json_span(buf, len, path, &v, &n);
+    if (rc != 0)
+        return rc;
+    if (n == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')))
+        return SLU_EINVAL;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] < '0' || v[i] > '9')
+            return SLU_EINVAL; /* fraction or exponent: not an integer */
+    int64_t x;
+    if (parse_i64((const unsigned char *)v, n, &x) != 0)
+        return SLU_ETOOBIG;
+    *out = x;
+    return 0;
+}
