@@ -129,4 +129,21 @@ int slu_json_scan_str(const char *buf, size_t len, const char *path, char *out, 
  * 0; SLU_ENOTFOUND; SLU_EINVAL; SLU_ERANGE when it does not fit int64 (*out unchanged on error). */
 int slu_json_scan_i64(const char *buf, size_t len, const char *path, int64_t *out);
 
+/* Parses buf[0..len) but builds jansson values only for the subtrees selected by paths[0..npaths)
+ * (dotted components; "*" matches any key of an object and every element of an array; "" selects
+ * the whole document; other components never match array elements). A value whose path equals a
+ * selector is kept whole. Containers on the way are created when something inside them is kept
+ * (arrays keep the order of their kept elements and drop the others); the root is always
+ * returned: an empty object/array when nothing in an object/array document is selected, JSON null
+ * for an unselected scalar document. The result equals (slu_json_equal) a full jansson parse
+ * followed by extraction of the same paths, and the input is validated exactly as strictly as
+ * json_loadb (JSON_DECODE_ANY) does: whole document, no trailing garbage, valid UTF-8, no lone
+ * surrogates, no \u0000, integers within json_int_t; duplicate keys: the last wins. Differences:
+ * nesting deeper than 512 is rejected (jansson allows 2048). Example: {"type", "object.metadata"}
+ * on a watch event line. *out returned owned. Errors: SLU_EINVAL (malformed; err->msg "at byte
+ * 123: unterminated string"), SLU_ERANGE (an integer too big for json_int_t or a real overflow,
+ * "at byte 45: integer too big"). */
+int slu_json_parse_select(const char *buf, size_t len, const char *const *paths, size_t npaths,
+                          json_t **out, struct slu_err *err);
+
 #endif

@@ -589,3 +589,371 @@ int slu_json_scan_i64(const char *buf, size_t len, const char *path, int64_t *ou
     *out = x;
     return 0;
 }
+
+/* ---------------------------------------------------------------- parse_select */
+
+struct selector {
+    const char **comp; /* components (not NUL-terminated: into the caller's path) */
+    size_t *clen;
+    size_t n;
+};
+
+struct select_ctx {
+    struct scan s;
+    struct selector *sels;
+    size_t nsel;
+    uint32_t *act; /* (maxn + 1) rows of nsel: the live selectors at each level */
+    char *tmp;     /* scratch for decoded strings */
+    size_t tmpcap;
+};
+
+/* Decodes the string body [bs, be) into c->tmp (NUL-terminated); returns its length. */
+static size_t decode_tmp(struct select_ctx *c, size_t bs, size_t be, bool esc)
+{
+    size_t n = be - bs;
+    if (n + 1 > c->tmpcap) {
+        c->tmpcap = n + 1 > 2 * c->tmpcap ? n + 1 : 2 * c->tmpcap;
+        c->tmp = slu_realloc(c->tmp, c->tmpcap);
+    }
+    if (esc)
+        n = unescape(c->s.b + bs, c->s.b + be, c->tmp, n);
+    else
+        memcpy(c->tmp, c->s.b + bs, n);
+    c->tmp[n] = '\0';
+    return n;
+}
+
+/* A decoded object key kept across the parsing of its value (small ones on the stack). */
+struct key {
+    char small[96];
+    char *s;
+    size_t n;
+};
+
+static void key_take(struct select_ctx *c, struct key *k, size_t bs, size_t be, bool esc)
+{
+    if (!esc && be - bs < sizeof k->small) {
+        k->n = be - bs;
+        memcpy(k->small, c->s.b + bs, k->n);
+        k->small[k->n] = '\0';
+        k->s = k->small;
+        return;
+    }
+    k->n = decode_tmp(c, bs, be, esc);
+    k->s = k->n < sizeof k->small ? memcpy(k->small, c->tmp, k->n + 1) : slu_strndup(c->tmp, k->n);
+}
+
+static void key_release(struct key *k)
+{
+    if (k->s != k->small)
+        free(k->s);
+}
+
+/* Parses one object member's key and the ':' after it (s->pos at the key). */
+static int member_key(struct scan *s, size_t *bs, size_t *be, bool *esc)
+{
+    skip_ws(s);
+    if (s->pos >= s->len || s->b[s->pos] != '"')
+        return fail(s, s->pos, "expected an object key");
+    int rc = scan_string(s, bs, be, esc);
+    if (rc != 0)
+        return rc;
+    skip_ws(s);
+    if (s->pos >= s->len || s->b[s->pos] != ':')
+        return fail(s, s->pos, "expected ':'");
+    s->pos++;
+    return 0;
+}
+
+/* After a member or element: ',' (returns 1, more follow) or the closing bracket (returns 0). */
+static int after_item(struct scan *s, unsigned char close)
+{
+    skip_ws(s);
+    if (s->pos >= s->len)
+        return fail(s, s->pos, "unexpected end of input");
+    if (s->b[s->pos] == ',') {
+        s->pos++;
+        return 1;
+    }
+    if (s->b[s->pos] == close) {
+        s->pos++;
+        return 0;
+    }
+    return fail(s, s->pos, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
+/* Opens a container at s->pos: 1 when it has items, 0 when empty (and consumed), or an error. */
+static int open_container(struct scan *s, int depth, unsigned char close)
+{
+    if (depth >= SCAN_MAX_DEPTH)
+        return fail(s, s->pos, "nesting too deep");
+    s->pos++;
+    skip_ws(s);
+    if (s->pos < s->len && s->b[s->pos] == close) {
+        s->pos++;
+        return 0;
+    }
+    return 1;
+}
+
+/* Builds the whole value at s->pos into *out (new reference). */
+static int build_value(struct select_ctx *c, int depth, json_t **out)
+{
+    struct scan *s = &c->s;
+    *out = NULL;
+    skip_ws(s);
+    if (s->pos >= s->len)
+        return fail(s, s->pos, "unexpected end of input");
+    unsigned char ch = s->b[s->pos];
+    size_t bs, be;
+    bool esc;
+    int rc;
+    switch (ch) {
+    case '"': {
+        if ((rc = scan_string(s, &bs, &be, &esc)) != 0)
+            return rc;
+        size_t n = decode_tmp(c, bs, be, esc);
+        *out = json_stringn_nocheck(c->tmp, n);
+        return 0;
+    }
+    case '{': {
+        json_t *obj = json_object();
+        if ((rc = open_container(s, depth, '}')) <= 0) {
+            if (rc == 0)
+                *out = obj;
+            else
+                json_decref(obj);
+            return rc;
+        }
+        do {
+            if ((rc = member_key(s, &bs, &be, &esc)) != 0)
+                break;
+            struct key k;
+            key_take(c, &k, bs, be, esc);
+            json_t *v;
+            if ((rc = build_value(c, depth + 1, &v)) == 0)
+                json_object_set_new_nocheck(obj, k.s, v);
+            key_release(&k);
+            if (rc != 0)
+                break;
+        } while ((rc = after_item(s, '}')) == 1);
+        if (rc != 0) {
+            json_decref(obj);
+            return rc;
+        }
+        *out = obj;
+        return 0;
+    }
+    case '[': {
+        json_t *arr = json_array();
+        if ((rc = open_container(s, depth, ']')) <= 0) {
+            if (rc == 0)
+                *out = arr;
+            else
+                json_decref(arr);
+            return rc;
+        }
+        do {
+            json_t *v;
+            if ((rc = build_value(c, depth + 1, &v)) != 0)
+                break;
+            json_array_append_new(arr, v);
+        } while ((rc = after_item(s, ']')) == 1);
+        if (rc != 0) {
+            json_decref(arr);
+            return rc;
+        }
+        *out = arr;
+        return 0;
+    }
+    case 't':
+    case 'f':
+    case 'n':
+        if ((rc = scan_literal(s)) != 0)
+            return rc;
+        *out = ch == 't' ? json_true() : ch == 'f' ? json_false() : json_null();
+        return 0;
+    default:
+        if (ch == '-' || (ch >= '0' && ch <= '9')) {
+            bool is_int;
+            if ((rc = scan_number(s, &bs, &is_int)) != 0) /* strict: range checked */
+                return rc;
+            if (is_int) {
+                int64_t v;
+                if (parse_i64(s->b + bs, s->pos - bs, &v) != 0)
+                    return fail_code(s, bs, SLU_ETOOBIG, "integer too big");
+                *out = json_integer((json_int_t)v);
+            } else {
+                double d;
+                if (parse_real(s->b + bs, s->pos - bs, &d) != 0)
+                    return fail_code(s, bs, SLU_ETOOBIG, "real number overflow");
+                *out = json_real(d);
+            }
+            return 0;
+        }
+        return fail(s, s->pos, "unexpected character");
+    }
+}
+
+static bool comp_matches(const struct selector *sel, size_t level, const char *key, size_t klen)
+{
+    size_t cl = sel->clen[level];
+    const char *cp = sel->comp[level];
+    return (cl == 1 && cp[0] == '*') || (cl == klen && memcmp(cp, key, klen) == 0);
+}
+
+/* The value at s->pos, at nesting `level` of the selectors, with act[0..nact) the selectors that
+ * matched every component so far: *out is what is kept of it (NULL: nothing). */
+static int select_value(struct select_ctx *c, int depth, size_t level, const uint32_t *act,
+                        size_t nact, json_t **out)
+{
+    struct scan *s = &c->s;
+    *out = NULL;
+    if (nact == 0)
+        return skip_value(s, depth);
+    for (size_t i = 0; i < nact; i++)
+        if (c->sels[act[i]].n == level)
+            return build_value(c, depth, out);
+    skip_ws(s);
+    if (s->pos >= s->len)
+        return fail(s, s->pos, "unexpected end of input");
+    unsigned char ch = s->b[s->pos];
+    if (ch != '{' && ch != '[')
+        return skip_value(s, depth);
+    uint32_t *next = c->act + (level + 1) * c->nsel;
+    unsigned char close = ch == '{' ? '}' : ']';
+    int rc = open_container(s, depth, close);
+    if (rc <= 0)
+        return rc;
+    json_t *res = NULL;
+    if (ch == '[') {
+        size_t nnext = 0;
+        for (size_t i = 0; i < nact; i++)
+            if (c->sels[act[i]].clen[level] == 1 && c->sels[act[i]].comp[level][0] == '*')
+                next[nnext++] = act[i];
+        do {
+            json_t *v;
+            if ((rc = select_value(c, depth + 1, level + 1, next, nnext, &v)) != 0)
+                break;
+            if (v) {
+                if (!res)
+                    res = json_array();
+                json_array_append_new(res, v);
+            }
+        } while ((rc = after_item(s, ']')) == 1);
+    } else {
+        do {
+            size_t bs, be;
+            bool esc;
+            if ((rc = member_key(s, &bs, &be, &esc)) != 0)
+                break;
+            struct key k;
+            key_take(c, &k, bs, be, esc);
+            size_t nnext = 0;
+            for (size_t i = 0; i < nact; i++)
+                if (comp_matches(&c->sels[act[i]], level, k.s, k.n))
+                    next[nnext++] = act[i];
+            json_t *v;
+            rc = select_value(c, depth + 1, level + 1, next, nnext, &v);
+            if (rc == 0 && nnext > 0) { /* duplicate keys: the last one decides */
+                if (v) {
+                    if (!res)
+                        res = json_object();
+                    json_object_set_new_nocheck(res, k.s, v);
+                } else if (res) {
+                    json_object_del(res, k.s);
+                }
+            }
+            key_release(&k);
+            if (rc != 0)
+                break;
+        } while ((rc = after_item(s, '}')) == 1);
+    }
+    if (rc != 0) {
+        json_decref(res);
+        return rc;
+    }
+    if (res && (json_is_object(res) ? json_object_size(res) : json_array_size(res)) == 0) {
+        json_decref(res);
+        res = NULL;
+    }
+    *out = res;
+    return 0;
+}
+
+int slu_json_parse_select(const char *buf, size_t len, const char *const *paths, size_t npaths,
+                          json_t **out, struct slu_err *err)
+{
+    *out = NULL;
+    if (npaths > 0 && paths == NULL)
+        return slu_err_set(err, SLU_EINVAL, "parse_select: no paths");
+    if (npaths > UINT32_MAX)
+        return slu_err_set(err, SLU_EINVAL, "parse_select: too many paths");
+    struct select_ctx c = {
+        .s = {.b = (const unsigned char *)buf, .len = buf ? len : 0, .strict = true}};
+    /* split the paths into components, in one allocation per array */
+    size_t ncomp = 0, maxn = 0;
+    for (size_t i = 0; i < npaths; i++) {
+        if (paths[i] == NULL)
+            return slu_err_set(err, SLU_EINVAL, "parse_select: path %zu is NULL", i);
+        if (paths[i][0] == '\0')
+            continue;
+        size_t n = 1;
+        for (const char *p = paths[i]; *p; p++)
+            n += *p == '.';
+        ncomp += n;
+        maxn = n > maxn ? n : maxn;
+    }
+    c.sels = slu_calloc(npaths ? npaths : 1, sizeof *c.sels);
+    const char **comps = slu_calloc(ncomp ? ncomp : 1, sizeof *comps);
+    size_t *clens = slu_calloc(ncomp ? ncomp : 1, sizeof *clens);
+    size_t used = 0;
+    for (size_t i = 0; i < npaths; i++) {
+        struct selector *sel = &c.sels[i];
+        sel->comp = comps + used;
+        sel->clen = clens + used;
+        if (paths[i][0] == '\0')
+            continue;
+        const char *p = paths[i];
+        for (;;) {
+            const char *dot = strchr(p, '.');
+            size_t n = dot ? (size_t)(dot - p) : strlen(p);
+            sel->comp[sel->n] = p;
+            sel->clen[sel->n++] = n;
+            if (!dot)
+                break;
+            p = dot + 1;
+        }
+        used += sel->n;
+    }
+    c.nsel = npaths;
+    c.act = slu_calloc((maxn + 2) * (npaths ? npaths : 1), sizeof *c.act);
+    for (size_t i = 0; i < npaths; i++)
+        c.act[i] = (uint32_t)i;
+
+    json_t *res = NULL;
+    skip_ws(&c.s);
+    unsigned char first = c.s.pos < c.s.len ? c.s.b[c.s.pos] : 0;
+    int rc = select_value(&c, 0, 0, c.act, npaths, &res);
+    if (rc == 0) {
+        skip_ws(&c.s);
+        if (c.s.pos < c.s.len)
+            rc = fail(&c.s, c.s.pos, "end of input expected");
+    }
+    if (rc == 0 && !res)
+        res = first == '{' ? json_object() : first == '[' ? json_array() : json_null();
+    if (rc != 0) {
+        json_decref(res);
+        res = NULL;
+        slu_err_set(err, c.s.ecode ? c.s.ecode : rc, "at byte %zu: %s", c.s.epos,
+                    c.s.emsg ? c.s.emsg : "invalid JSON");
+        rc = c.s.ecode ? c.s.ecode : rc;
+    }
+    free(c.act);
+    free(clens);
+    free(comps);
+    free(c.sels);
+    free(c.tmp);
+    *out = res;
+    return rc;
+}

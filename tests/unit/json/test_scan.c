@@ -440,13 +440,533 @@ static void test_scan_i64(void **state)
     assert_int_equal(v, 30);
 }
 
+/* ---------------------------------------------------------------- parse_select */
+
+/* The reference: jansson's full parse, then the selected paths extracted from the tree. */
+struct rsel {
+    char **c; /* components */
+    size_t n;
+};
+
+static json_t *ref_value(json_t *v, const struct rsel *sels, size_t nsel, const size_t *act,
+                         size_t nact, size_t level)
+{
+    if (nact == 0)
+        return NULL;
+    for (size_t i = 0; i < nact; i++)
+        if (sels[act[i]].n == level)
+            return json_deep_copy(v);
+    size_t *next = malloc(nsel * sizeof *next);
+    json_t *res = NULL;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *child;
+        json_object_foreach(v, k, child)
+        {
+            size_t nn = 0;
+            for (size_t i = 0; i < nact; i++) {
+                const char *c = sels[act[i]].c[level];
+                if (strcmp(c, "*") == 0 || strcmp(c, k) == 0)
+                    next[nn++] = act[i];
+            }
+            json_t *r = ref_value(child, sels, nsel, next, nn, level + 1);
+            if (r) {
+                if (!res)
+                    res = json_object();
+                json_object_set_new(res, k, r);
+            }
+        }
+    } else if (json_is_array(v)) {
+        size_t nn = 0;
+        for (size_t i = 0; i < nact; i++)
+            if (strcmp(sels[act[i]].c[level], "*") == 0)
+                next[nn++] = act[i];
+        for (size_t j = 0; j < json_array_size(v); j++) {
+            json_t *r = ref_value(json_array_get(v, j), sels, nsel, next, nn, level + 1);
+            if (r) {
+                if (!res)
+                    res = json_array();
+                json_array_append_new(res, r);
+            }
+        }
+    }
+    free(next);
+    return res;
+}
+
+static json_t *ref_select(json_t *doc, const char *const *paths, size_t npaths)
+{
+    struct rsel *sels = calloc(npaths + 1, sizeof *sels);
+    size_t *act = calloc(npaths + 1, sizeof *act);
+    for (size_t i = 0; i < npaths; i++) {
+        sels[i].n = 0;
+        sels[i].c = NULL;
+        if (paths[i][0]) {
+            sels[i].c = slu_str_split(paths[i], '.', false, &sels[i].n);
+        }
+        act[i] = i;
+    }
+    json_t *r = ref_value(doc, sels, npaths, act, npaths, 0);
+    if (!r)
+        r = json_is_object(doc) ? json_object() : json_is_array(doc) ? json_array() : json_null();
+    for (size_t i = 0; i < npaths; i++)
+        slu_strv_free(sels[i].c);
+    free(sels);
+    free(act);
+    return r;
+}
+
+/* parse_select of text must equal the reference (and jansson must accept text). */
+static void check_select(const char *text, size_t len, const char *const *paths, size_t npaths)
+{
+    json_error_t je;
+    json_t *doc = json_loadb(text, len, JSON_DECODE_ANY, &je);
+    if (!doc)
+        fail_msg("jansson rejects the test document: %s at %d", je.text, je.position);
+    json_t *want = ref_select(doc, paths, npaths);
+    json_t *got = NULL;
+    struct slu_err err = {0};
+    int rc = slu_json_parse_select(text, len, paths, npaths, &got, &err);
+    if (rc != 0)
+        fail_msg("parse_select: %d %s on %.*s", rc, err.msg, (int)SLU_MIN(len, 2000), text);
+    if (!json_equal(got, want)) {
+        char *g = slu_json_dumps_canonical(got), *w = slu_json_dumps_canonical(want);
+        print_error("paths:");
+        for (size_t i = 0; i < npaths; i++)
+            print_error(" '%s'", paths[i]);
+        print_error("\ndoc %.*s\ngot  %s\nwant %s\n", (int)SLU_MIN(len, 3000), text, g, w);
+        free(g);
+        free(w);
+        fail();
+    }
+    json_decref(got);
+    json_decref(want);
+    json_decref(doc);
+    slu_err_release(&err);
+}
+
+static void test_select_pod(void **state)
+{
+    (void)state;
+    const char *paths[] = {"metadata.name", "metadata.labels", "status.phase",
+                           "status.containerStatuses.*.state"};
+    json_t *got = NULL;
+    struct slu_err err = {0};
+    assert_int_equal(slu_json_parse_select(POD_JSON, strlen(POD_JSON), paths, 4, &got, &err), 0);
+    check_eq(got,
+             "{\"metadata\":{\"name\":\"spark-pi-1a2b3c941f297c00-driver\",\"labels\":{"
+             "\"spark-app-selector\":\"spark-0123456789abcdef0123456789abcdef\","
+             "\"spark-role\":\"driver\",\"spark-version\":\"4.0.0\","
+             "\"sparkoperator.k8s.io/app-name\":\"spark-pi\","
+             "\"sparkoperator.k8s.io/launched-by-spark-operator\":\"true\","
+             "\"sparkoperator.k8s.io/submission-id\":\"0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0\","
+             "\"team\":\"data\"}},\"status\":{\"phase\":\"Running\",\"containerStatuses\":["
+             "{\"state\":{\"running\":{\"startedAt\":\"2025-01-01T00:00:02Z\"}}},"
+             "{\"state\":{\"terminated\":{\"exitCode\":137,\"reason\":\"OOMKilled\","
+             "\"startedAt\":\"2025-01-01T00:00:02Z\",\"finishedAt\":\"2025-01-01T00:01:02Z\"}}}]}}",
+             "pod projection");
+    json_decref(got);
+    check_select(POD_JSON, strlen(POD_JSON), paths, 4);
+
+    /* a watch event: the type and the projected object in one call */
+    char *ev = slu_asprintf("{\"type\":\"MODIFIED\",\"object\":%s}\n", POD_JSON);
+    const char *ep[] = {"type", "object.metadata.resourceVersion", "object.status.phase",
+                        "object.metadata.annotations.unicode"};
+    assert_int_equal(slu_json_parse_select(ev, strlen(ev), ep, 4, &got, &err), 0);
+    check_eq(got,
+             "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"resourceVersion\":\"184467\","
+             "\"annotations\":{\"unicode\":\"caf\\u00e9 \\ud83d\\ude00\"}},"
+             "\"status\":{\"phase\":\"Running\"}}}",
+             "watch event");
+    json_decref(got);
+    check_select(ev, strlen(ev), ep, 4);
+    free(ev);
+
+    /* many shapes of selectors over the pod */
+    static const char *const sets[][5] = {
+        {"", NULL},
+        {"metadata", "metadata.name", NULL},
+        {"*", NULL},
+        {"*.*", NULL},
+        {"*.*.*.*", NULL},
+        {"spec.containers.*.name", "spec.containers.*.resources.limits", NULL},
+        {"spec.containers.*.ports.*.containerPort", "spec.volumes.*.configMap.items", NULL},
+        {"status.conditions.*.type", "status.conditions.*.lastProbeTime", NULL},
+        {"status.containerStatuses.*.cpu", NULL},
+        {"nope", "metadata.nope", "spec.containers.nope", "status.phase.x", NULL},
+        {"metadata.managedFields.*.fieldsV1.f:metadata.f:labels.", NULL},
+        {"metadata.managedFields.*.fieldsV1.*.*", "metadata.ownerReferences.*.controller", NULL},
+    };
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        size_t n = 0;
+        while (n < 5 && sets[i][n])
+            n++;
+        check_select(POD_JSON, strlen(POD_JSON), sets[i], n);
+    }
+    /* nothing selected: the root stays an object; "" alone is the whole document */
+    assert_int_equal(slu_json_parse_select(POD_JSON, strlen(POD_JSON), NULL, 0, &got, &err), 0);
+    check_eq(got, "{}", "no paths");
+    json_decref(got);
+    const char *all[] = {""};
+    assert_int_equal(slu_json_parse_select(POD_JSON, strlen(POD_JSON), all, 1, &got, &err), 0);
+    json_t *full = J(POD_JSON);
+    assert_true(json_equal(got, full));
+    json_decref(full);
+    json_decref(got);
+    slu_err_release(&err);
+}
+
+/* Every document under tests/data/spark, whole and with selectors derived from its own paths. */
+static void collect_paths(json_t *v, const char *prefix, int depth, char ***out, size_t *n)
+{
+    if (depth > 6 || *n > 400)
+        return;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *c;
+        json_object_foreach(v, k, c)
+        {
+            if (strchr(k, '.'))
+                continue;
+            char *p = prefix[0] ? slu_asprintf("%s.%s", prefix, k) : slu_strdup(k);
+            *out = realloc(*out, (*n + 1) * sizeof **out);
+            (*out)[(*n)++] = p;
+            collect_paths(c, p, depth + 1, out, n);
+        }
+    } else if (json_is_array(v) && json_array_size(v) > 0) {
+        char *p = prefix[0] ? slu_asprintf("%s.*", prefix) : slu_strdup("*");
+        *out = realloc(*out, (*n + 1) * sizeof **out);
+        (*out)[(*n)++] = p;
+        collect_paths(json_array_get(v, 0), p, depth + 1, out, n);
+    }
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+static size_t rndn(size_t n)
+{
+    return (size_t)(rnd() % n);
+}
+
+static void select_random_paths(const char *text, size_t len, int rounds)
+{
+    json_t *doc = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+    assert_non_null(doc);
+    char **all = NULL;
+    size_t n = 0;
+    collect_paths(doc, "", 0, &all, &n);
+    for (int r = 0; r < rounds && n > 0; r++) {
+        const char *sel[6];
+        char *owned[6];
+        size_t k = 1 + rndn(5);
+        for (size_t i = 0; i < k; i++) {
+            char *p = slu_strdup(all[rndn(n)]);
+            /* sometimes turn a component into "*" or cut the path short */
+            for (char *q = p; *q; q++)
+                if (*q == '.' && rndn(6) == 0 && q[1] && q[1] != '.') {
+                    char *e = strchr(q + 1, '.');
+                    size_t tail = e ? strlen(e) : 0;
+                    q[1] = '*';
+                    memmove(q + 2, e ? e : q + strlen(q), tail + 1);
+                }
+            owned[i] = p;
+            sel[i] = p;
+        }
+        check_select(text, len, sel, k);
+        for (size_t i = 0; i < k; i++)
+            free(owned[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(all[i]);
+    free(all);
+    json_decref(doc);
+}
+
+static void test_select_data_files(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "ex_a_sparkpi.json", "ex_b_pyspark.json",  "ex_c_sanitise_secrets_pvc.json",
+        "pod_extras.json",   "pod_templates.json", "v35_volumes.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *path = slu_asprintf("%s/tests/data/spark/%s", slu_test_source_dir(), files[i]);
+        struct slu_buf b;
+        slu_buf_init(&b);
+        struct slu_err err = {0};
+        if (slu_read_file(path, 1 << 22, &b, &err) != 0)
+            fail_msg("%s: %s", path, err.msg);
+        /* a SparkApplication-shaped selection and objects of the expected output */
+        const char *sp[] = {"expect.objects.*.metadata.name", "expect.objects.*.kind",
+                            "expect.objects.*.spec.containers.*.env", "input.conf.*", "doc"};
+        check_select(b.data, b.len, sp, 5);
+        select_random_paths(b.data, b.len, 60);
+        slu_buf_release(&b);
+        free(path);
+    }
+    select_random_paths(POD_JSON, strlen(POD_JSON), 300);
+}
+
+/* A random JSON text: keys from a small pool (duplicates included on purpose), strings with
+ * every kind of escape, numbers of every shape, random whitespace. */
+static void gen_ws(struct slu_buf *b)
+{
+    static const char *const ws[] = {"", "", "", " ", "\n  ", "\t", "\r\n"};
+    slu_buf_puts(b, ws[rndn(7)]);
+}
+
+static const char *const gen_keys[] = {"a", "b", "c",          "metadata", "name",
+                                       "*", "",  "caf\\u00e9", "x\\\"y",   "\\u0061"};
+
+static void gen_value(struct slu_buf *b, int depth)
+{
+    static const char *const strs[] = {"\"\"",
+                                       "\"plain\"",
+                                       "\"q\\\"uo\\\\te\"",
+                                       "\"\\/\\b\\f\\n\\r\\t\"",
+                                       "\"\\u00e9\\u20AC\"",
+                                       "\"\\ud83d\\ude00\"",
+                                       "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+                                       "\"} ] { [ , :\"",
+                                       "\"\\u0041\""};
+    static const char *const nums[] = {"0",
+                                       "-0",
+                                       "1",
+                                       "-17",
+                                       "123456789012",
+                                       "9223372036854775807",
+                                       "-9223372036854775808",
+                                       "0.5",
+                                       "-1.25e3",
+                                       "1E-7",
+                                       "2e+2",
+                                       "1.0",
+                                       "-0.0",
+                                       "3.141592653589793"};
+    size_t kind = depth >= 6 ? rndn(4) : rndn(7);
+    gen_ws(b);
+    switch (kind) {
+    case 0:
+        slu_buf_puts(b, strs[rndn(sizeof strs / sizeof strs[0])]);
+        break;
+    case 1:
+        slu_buf_puts(b, nums[rndn(sizeof nums / sizeof nums[0])]);
+        break;
+    case 2:
+        slu_buf_puts(b, rndn(3) == 0 ? "null" : rndn(2) ? "true" : "false");
+        break;
+    case 3:
+        slu_buf_puts(b, "{}");
+        break;
+    case 4:
+    case 5: {
+        size_t n = rndn(6);
+        slu_buf_putc(b, '{');
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                slu_buf_putc(b, ',');
+            gen_ws(b);
+            slu_buf_printf(b, "\"%s\"", gen_keys[rndn(sizeof gen_keys / sizeof gen_keys[0])]);
+            gen_ws(b);
+            slu_buf_putc(b, ':');
+            gen_value(b, depth + 1);
+        }
+        gen_ws(b);
+        slu_buf_putc(b, '}');
+        break;
+    }
+    default: {
+        size_t n = rndn(5);
+        slu_buf_putc(b, '[');
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                slu_buf_putc(b, ',');
+            gen_value(b, depth + 1);
+        }
+        gen_ws(b);
+        slu_buf_putc(b, ']');
+    }
+    }
+    gen_ws(b);
+}
+
+static void test_select_generated(void **state)
+{
+    (void)state;
+    static const char *const comps[] = {"a", "b", "c",           "metadata", "name",
+                                        "*", "",  "caf\xc3\xa9", "x\"y"};
+    for (int iter = 0; iter < 3000; iter++) {
+        struct slu_buf b;
+        slu_buf_init(&b);
+        if (iter % 3)
+            gen_value(&b, 0);
+        else { /* mostly objects at the top, like Kubernetes documents */
+            slu_buf_puts(&b, "{\"a\":");
+            gen_value(&b, 1);
+            slu_buf_puts(&b, ",\"b\":");
+            gen_value(&b, 1);
+            slu_buf_puts(&b, ",\"a\":");
+            gen_value(&b, 1);
+            slu_buf_putc(&b, '}');
+        }
+        const char *sel[5];
+        char owned[5][64];
+        size_t k = rndn(6);
+        for (size_t i = 0; i < k; i++) {
+            size_t depth = rndn(4);
+            owned[i][0] = '\0';
+            for (size_t d = 0; d < depth; d++) {
+                size_t l = strlen(owned[i]);
+                snprintf(owned[i] + l, sizeof owned[i] - l, "%s%s", d ? "." : "",
+                         comps[rndn(sizeof comps / sizeof comps[0])]);
+            }
+            sel[i] = owned[i];
+        }
+        check_select(b.data, b.len, sel, k);
+        /* span on the first selector when it has no "*" */
+        if (k > 0 && !strchr(sel[0], '*') && sel[0][0]) {
+            json_t *doc = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+            const char *v;
+            size_t n;
+            int rc = slu_json_span(b.data, b.len, sel[0], &v, &n);
+            /* the document is valid: found (and the text is one JSON value) or not found */
+            if (rc == 0) {
+                json_t *sv = json_loadb(v, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+                assert_non_null(sv);
+                json_decref(sv);
+            } else {
+                assert_int_equal(rc, SLU_ENOTFOUND);
+            }
+            json_decref(doc);
+        }
+        slu_buf_release(&b);
+    }
+}
+
+static void expect_select_err(const char *text, int code, const char *msg)
+{
+    const char *paths[] = {"a", "b.*"};
+    json_t *got = (json_t *)1;
+    struct slu_err err = {0};
+    int rc = slu_json_parse_select(text, strlen(text), paths, 2, &got, &err);
+    if (rc != code || got != NULL || strcmp(err.msg, msg) != 0)
+        fail_msg("%s: rc %d '%s', want %d '%s'", text, rc, err.msg, code, msg);
+    assert_null(json_loadb(text, strlen(text), JSON_DECODE_ANY, NULL)); /* jansson agrees */
+    slu_err_release(&err);
+}
+
+static void test_select_errors(void **state)
+{
+    (void)state;
+    expect_select_err("{\"a\":\"abc", SLU_EINVAL, "at byte 5: unterminated string");
+    expect_select_err("{\"z\":\"abc", SLU_EINVAL, "at byte 5: unterminated string");
+    expect_select_err("{\"a\":1} x", SLU_EINVAL, "at byte 8: end of input expected");
+    expect_select_err("{\"a\":[1,2}", SLU_EINVAL, "at byte 9: expected ',' or ']'");
+    expect_select_err("{\"b\":[1,{]}", SLU_EINVAL, "at byte 9: expected an object key");
+    expect_select_err("{\"a\":tru}", SLU_EINVAL, "at byte 5: invalid literal");
+    expect_select_err("{\"a\":\"\\u0000\"}", SLU_EINVAL,
+                      "at byte 6: \\u0000 is not allowed in a string");
+    expect_select_err("{\"q\":\"\\u0000\"}", SLU_EINVAL,
+                      "at byte 6: \\u0000 is not allowed in a string");
+    expect_select_err("{\"a\":\"\\udd00\"}", SLU_EINVAL,
+                      "at byte 6: lone surrogate \\u escape in string");
+    expect_select_err("{\"a\":\"\xe2\x82\"}", SLU_EINVAL, "at byte 6: invalid UTF-8 in string");
+    expect_select_err("{\"\xff\":1}", SLU_EINVAL, "at byte 2: invalid UTF-8 in string");
+    expect_select_err("{\"a\":9223372036854775808}", SLU_ERANGE, "at byte 5: integer too big");
+    expect_select_err("{\"q\":-9223372036854775809}", SLU_ERANGE, "at byte 5: integer too big");
+    expect_select_err("{\"q\":[1e999]}", SLU_ERANGE, "at byte 6: real number overflow");
+    expect_select_err("{\"a\":-1e400}", SLU_ERANGE, "at byte 5: real number overflow");
+    expect_select_err("", SLU_EINVAL, "at byte 0: unexpected end of input");
+    expect_select_err("  {\"a\":01}", SLU_EINVAL, "at byte 8: expected ',' or '}'");
+
+    /* depth: 512 nested arrays are fine, 513 are not (selected or skipped) */
+    const char *star[] = {"*"};
+    json_t *got = NULL;
+    struct slu_err err = {0};
+    char *ok = nest(512, false), *deep = nest(513, false);
+    assert_int_equal(slu_json_parse_select(ok, strlen(ok), star, 1, &got, &err), 0);
+    json_decref(got);
+    assert_int_equal(slu_json_parse_select(deep, strlen(deep), star, 1, &got, &err), SLU_EINVAL);
+    assert_null(got);
+    assert_string_equal(err.msg, "at byte 512: nesting too deep");
+    assert_int_equal(slu_json_parse_select(deep, strlen(deep), NULL, 0, &got, &err), SLU_EINVAL);
+    char *bomb = nest(200000, true);
+    assert_int_equal(slu_json_parse_select(bomb, strlen(bomb), star, 1, &got, &err), SLU_EINVAL);
+    const char *aa[] = {"a.a.a"};
+    assert_int_equal(slu_json_parse_select(bomb, strlen(bomb), aa, 1, &got, &err), SLU_EINVAL);
+    free(bomb);
+    free(ok);
+    free(deep);
+    slu_err_release(&err);
+}
+
+/* Every prefix of the pod and of a watch event, and single-byte mutations of the pod: an error
+ * exactly when jansson fails, the reference result otherwise; never a crash. */
+static void test_select_truncation_and_mutation(void **state)
+{
+    (void)state;
+    const char *paths[] = {"metadata.name", "metadata.labels", "status.phase",
+                           "status.containerStatuses.*.state", "spec.containers.*.env.*.name"};
+    size_t len = strlen(POD_JSON);
+    for (size_t cut = 0; cut < len; cut++) {
+        char *pre = slu_malloc(cut ? cut : 1);
+        memcpy(pre, POD_JSON, cut);
+        json_t *got = (json_t *)1;
+        struct slu_err err = {0};
+        int rc = slu_json_parse_select(pre, cut, paths, 5, &got, &err);
+        assert_true(rc == SLU_EINVAL);
+        assert_null(got);
+        assert_true(strncmp(err.msg, "at byte ", 8) == 0);
+        slu_err_release(&err);
+        free(pre);
+    }
+    static const char bytes[] = "\"\\{}[],:0-.eEtu \x01\x80\xc3\xff";
+    char *m = slu_malloc(len);
+    for (int iter = 0; iter < 4000; iter++) {
+        memcpy(m, POD_JSON, len);
+        size_t at = rndn(len);
+        m[at] = bytes[rndn(sizeof bytes - 1)];
+        if (rndn(4) == 0)
+            m[rndn(len)] = bytes[rndn(sizeof bytes - 1)];
+        json_t *jd = json_loadb(m, len, JSON_DECODE_ANY, NULL);
+        json_t *got = NULL;
+        struct slu_err err = {0};
+        int rc = slu_json_parse_select(m, len, paths, 5, &got, &err);
+        if ((jd != NULL) != (rc == 0))
+            fail_msg("mutation at %zu: jansson %s, parse_select %d %s", at, jd ? "ok" : "fails", rc,
+                     err.msg);
+        if (jd) {
+            json_t *want = ref_select(jd, paths, 5);
+            assert_true(json_equal(got, want));
+            json_decref(want);
+        }
+        json_decref(jd);
+        json_decref(got);
+        slu_err_release(&err);
+    }
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_span_pod),        cmocka_unit_test(test_span_skipping),
-        cmocka_unit_test(test_span_malformed),  cmocka_unit_test(test_span_depth),
-        cmocka_unit_test(test_span_truncation), cmocka_unit_test(test_scan_str),
+        cmocka_unit_test(test_span_pod),
+        cmocka_unit_test(test_span_skipping),
+        cmocka_unit_test(test_span_malformed),
+        cmocka_unit_test(test_span_depth),
+        cmocka_unit_test(test_span_truncation),
+        cmocka_unit_test(test_scan_str),
         cmocka_unit_test(test_scan_i64),
+        cmocka_unit_test(test_select_pod),
+        cmocka_unit_test(test_select_data_files),
+        cmocka_unit_test(test_select_generated),
+        cmocka_unit_test(test_select_errors),
+        cmocka_unit_test(test_select_truncation_and_mutation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
