@@ -152,5 +152,18 @@ json_t *op__cached_driver(struct op_controller *ctl, const json_t *app, const ch
 int op__batch_prepare(struct op_controller *ctl, const json_t *app, json_t *objects,
                       struct slu_err *err);
 int op__batch_cleanup(struct op_controller *ctl, const json_t *app, struct slu_err *err);
+/* `spark-<app>-pg`, the Volcano PodGroup of app. Returned owned. */
+char *op__podgroup_name(const char *app);
+
+/* ingress.c: spec.driverIngressOptions. op__ensure_driver_ingresses (called by op__ensure_ui)
+ * creates each entry's Service `<app>-driver-<port>` and, with an ingressURLFormat, Ingress
+ * `<app>-ing-<port>`, once per submission attempt (status: the status being built, for
+ * submissionID and sparkApplicationId; borrowed). Without entries it costs two json_object_get.
+ * op__delete_driver_ingresses (called by op__delete_resources) deletes them (absent is fine). */
+int op__ensure_driver_ingresses(struct op_controller *ctl, const json_t *app, const json_t *status,
+                                struct slu_err *err);
+int op__delete_driver_ingresses(struct op_controller *ctl, const json_t *app, struct slu_err *err);
+char *op__driver_ingress_service_name(const char *app, int64_t port); /* owned */
+char *op__driver_ingress_name(const char *app, int64_t port);         /* owned */
 
 #endif

@@ -63,7 +63,8 @@ static int create_or_get(struct op_controller *ctl, const struct kube_resource *
     return rc;
 }
 
-int op__ensure_ui(struct op_controller *ctl, const json_t *app, json_t *status, struct slu_err *err)
+static int ensure_ui_service(struct op_controller *ctl, const json_t *app, json_t *status,
+                             struct slu_err *err)
 {
     if (ctl->o.disable_ui_service)
         return 0;
@@ -167,6 +168,15 @@ int op__ensure_ui(struct op_controller *ctl, const json_t *app, json_t *status, 
     return rc;
 }
 
+/* The UI Service and Ingress, then the driverIngressOptions objects (ingress.c). */
+int op__ensure_ui(struct op_controller *ctl, const json_t *app, json_t *status, struct slu_err *err)
+{
+    int rc = ensure_ui_service(ctl, app, status, err);
+    if (rc == 0)
+        rc = op__ensure_driver_ingresses(ctl, app, status, err);
+    return rc;
+}
+
 int op__ensure_pdb(struct op_controller *ctl, const json_t *app, struct slu_err *err)
 {
     if (!slu_json_bool(app, "spec.driverPodDisruptionBudget", false))
@@ -264,5 +274,9 @@ int op__delete_resources(struct op_controller *ctl, const json_t *app, struct sl
         rc = delete_named(ctl, &RES_INGRESS_V1, ns, ing, -1, err);
         free(ing);
     }
+    if (rc == 0)
+        rc = op__delete_driver_ingresses(ctl, app, err); /* ingress.c */
+    if (rc == 0)
+        rc = op__batch_cleanup(ctl, app, err); /* batch.c: the Volcano PodGroup */
     return rc;
 }
