@@ -380,9 +380,10 @@ static int bench(long n)
     double api = scrape(port, "sluice_operator_api_requests_total");
     double writes = scrape(port, "sluice_operator_status_writes_total");
     if (getenv("SLU_BENCH_VERBOSE"))
-        fprintf(stderr, "conflicts %.0f errors %.0f\n",
+        fprintf(stderr, "conflicts %.0f errors %.0f own-write echoes skipped %.0f\n",
                 scrape(port, "sluice_operator_status_conflicts_total"),
-                scrape(port, "sluice_operator_reconcile_errors_total"));
+                scrape(port, "sluice_operator_reconcile_errors_total"),
+                scrape(port, "sluice_operator_own_writes_skipped_total"));
     double load[3] = {0, 0, 0};
     if (getloadavg(load, 3) < 1)
         load[0] = -1;

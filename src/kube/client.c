@@ -823,10 +823,42 @@ static int parse_body(const struct slu_buf *b, json_t **out, struct slu_err *err
     return rc;
 }
 
+static void meta_from_text(const struct slu_buf *b, struct kube_meta *meta)
+{
+    meta->uid[0] = meta->resource_version[0] = '\0';
+    if (!b->data || b->len == 0)
+        return;
+    if (slu_json_scan_str(b->data, b->len, "metadata.uid", meta->uid, sizeof meta->uid) != 0)
+        meta->uid[0] = '\0';
+    if (slu_json_scan_str(b->data, b->len, "metadata.resourceVersion", meta->resource_version,
+                          sizeof meta->resource_version) != 0)
+        meta->resource_version[0] = '\0';
+}
+
+static void meta_from_json(const json_t *o, struct kube_meta *meta)
+{
+    const char *u = kube_object_uid(o), *rv = kube_object_rv(o);
+    slu_strlcpy(meta->uid, u ? u : "", sizeof meta->uid);
+    slu_strlcpy(meta->resource_version, rv ? rv : "", sizeof meta->resource_version);
+}
+
+static int json_call_m(struct kube_client *c, const char *method, const char *path,
+                       const char *ctype, const json_t *body, enum kube__retry retry, json_t **out,
+                       struct kube_meta *meta, struct kube__resp_info *info, struct slu_err *err);
+
 /* method + path + optional JSON body; out gets the parsed answer. */
 static int json_call(struct kube_client *c, const char *method, const char *path, const char *ctype,
                      const json_t *body, enum kube__retry retry, json_t **out,
                      struct kube__resp_info *info, struct slu_err *err)
+{
+    return json_call_m(c, method, path, ctype, body, retry, out, NULL, info, err);
+}
+
+/* json_call; meta (when not NULL) gets the answer's uid and resourceVersion, read from its
+ * text. */
+static int json_call_m(struct kube_client *c, const char *method, const char *path,
+                       const char *ctype, const json_t *body, enum kube__retry retry, json_t **out,
+                       struct kube_meta *meta, struct kube__resp_info *info, struct slu_err *err)
 {
     if (out)
         *out = NULL;
@@ -841,6 +873,8 @@ static int json_call(struct kube_client *c, const char *method, const char *path
     int rc = kube__do(c, &rq, NULL, &resp, info, err);
     if (rc == 0)
         rc = parse_body(&resp, out, err);
+    if (rc == 0 && meta)
+        meta_from_text(&resp, meta);
     slu_buf_release(&resp);
     free(b);
     return rc;
@@ -986,11 +1020,32 @@ static int create_check(struct kube_client *c, const struct kube_resource *r, co
     return SLU_EEXIST;
 }
 
+static int create_impl(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                       const json_t *obj, json_t **out, struct kube_meta *meta,
+                       struct slu_err *err);
+
 int kube_create(struct kube_client *c, const struct kube_resource *r, const char *ns,
                 const json_t *obj, json_t **out, struct slu_err *err)
 {
+    return create_impl(c, r, ns, obj, out, NULL, err);
+}
+
+int kube_create_meta(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                     const json_t *obj, struct kube_meta *meta, struct slu_err *err)
+{
+    return create_impl(c, r, ns, obj, NULL, meta, err);
+}
+
+/* A create whose answer is reported as *out (whole) or *meta (identity only) or neither. */
+static int create_impl(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                       const json_t *obj, json_t **out, struct kube_meta *meta, struct slu_err *err)
+{
     if (out)
         *out = NULL;
+    if (meta)
+        meta->uid[0] = meta->resource_version[0] = '\0';
+    json_t *back = NULL; /* a read-back, when only meta is wanted */
+    json_t **outp = out ? out : meta ? &back : NULL;
     if (!json_is_object(obj))
         return slu_err_set(err, SLU_EINVAL, "create %s: the object is not a JSON object",
                            r->plural);
@@ -1000,12 +1055,12 @@ int kube_create(struct kube_client *c, const struct kube_resource *r, const char
     bool unknown = false;
     for (int attempt = 0; attempt < DEFAULT_ATTEMPTS; attempt++) {
         struct kube__resp_info info = {0};
-        rc = json_call(c, "POST", path, NULL, obj, KUBE__RETRY_CREATE, out, &info, err);
+        rc = json_call_m(c, "POST", path, NULL, obj, KUBE__RETRY_CREATE, out, meta, &info, err);
         if (rc == 0)
             break;
         if (rc == SLU_EEXIST && unknown && name) {
             /* our earlier attempt may have created it */
-            rc = create_check(c, r, ns_for(c, r, ns, obj), obj, out, err);
+            rc = create_check(c, r, ns_for(c, r, ns, obj), obj, outp, err);
             break;
         }
         bool now_unknown =
@@ -1018,7 +1073,7 @@ int kube_create(struct kube_client *c, const struct kube_resource *r, const char
             saved = *err;
             memset(err, 0, sizeof(*err));
         }
-        int crc = create_check(c, r, ns_for(c, r, ns, obj), obj, out, err);
+        int crc = create_check(c, r, ns_for(c, r, ns, obj), obj, outp, err);
         if (crc == 0 || crc == SLU_EEXIST) {
             slu_err_release(&saved);
             rc = crc;
@@ -1035,6 +1090,11 @@ int kube_create(struct kube_client *c, const struct kube_resource *r, const char
             kube__sleep(kube__backoff_ms(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS), NULL);
     }
     free(path);
+    if (back) {
+        if (rc == 0)
+            meta_from_json(back, meta);
+        json_decref(back);
+    }
     if (rc == 0 && err)
         slu_err_release(err);
     return rc;
@@ -1065,6 +1125,20 @@ int kube_update_status(struct kube_client *c, const struct kube_resource *r, con
                        const json_t *obj, json_t **out, struct slu_err *err)
 {
     return put_obj(c, r, ns, obj, "status", out, err);
+}
+
+int kube_update_status_meta(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                            const json_t *obj, struct kube_meta *meta, struct slu_err *err)
+{
+    meta->uid[0] = meta->resource_version[0] = '\0';
+    const char *name = slu_json_str(obj, "metadata.name");
+    if (!name || !*name)
+        return slu_err_set(err, SLU_EINVAL, "update %s: the object has no metadata.name",
+                           r->plural);
+    char *path = kube_resource_path(r, ns_for(c, r, ns, obj), name, "status");
+    int rc = json_call_m(c, "PUT", path, NULL, obj, KUBE__RETRY_SAFE, NULL, meta, NULL, err);
+    free(path);
+    return rc;
 }
 
 int kube_patch(struct kube_client *c, const struct kube_resource *r, const char *ns,

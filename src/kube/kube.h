@@ -223,6 +223,21 @@ int kube_update(struct kube_client *c, const struct kube_resource *r, const char
 int kube_update_status(struct kube_client *c, const struct kube_resource *r, const char *ns,
                        const json_t *obj, json_t **out, struct slu_err *err);
 
+/* What a write answered, read straight from the answer's text (slu_json_scan_str) instead of
+ * parsing the whole object: for callers that only need the new identity and version. A field the
+ * answer lacks is left "". */
+struct kube_meta {
+    char uid[64];
+    char resource_version[64];
+};
+/* kube_create, same retries and read-back, answering only the metadata. */
+int kube_create_meta(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                     const json_t *obj, struct kube_meta *meta, struct slu_err *err);
+/* kube_update_status answering only the metadata. obj may be slim: apiVersion, kind,
+ * metadata.name/namespace/resourceVersion and status are all the status subresource reads. */
+int kube_update_status_meta(struct kube_client *c, const struct kube_resource *r, const char *ns,
+                            const json_t *obj, struct kube_meta *meta, struct slu_err *err);
+
 enum kube_patch_type {
     KUBE_PATCH_MERGE,     /* application/merge-patch+json */
     KUBE_PATCH_JSON,      /* application/json-patch+json */

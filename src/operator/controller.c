@@ -265,6 +265,7 @@ static void handoff_del(struct op_controller *ctl, const char *key)
     pthread_mutex_lock(&ctl->memo_mu);
     slu_map_del(&ctl->handoff, key);
     slu_map_del(&ctl->defer, key);
+    slu_map_del(&ctl->own, key);
     pthread_mutex_unlock(&ctl->memo_mu);
 }
 
@@ -286,9 +287,82 @@ static void on_app_add(void *ud, const json_t *obj)
     free(key);
 }
 
+/* The resourceVersions of this process's status writes of one app whose watch echo has not come
+ * yet (a write is echoed once; a few can be in flight when one reconcile chains writes). */
+#define OWN_MAX 8
+struct op_own {
+    int n;
+    int64_t rv[OWN_MAX];
+};
+
+void op__own_write(struct op_controller *ctl, const char *key, const char *rv)
+{
+    int64_t v;
+    if (!rv || slu_parse_i64(rv, &v) != 0)
+        return;
+    pthread_mutex_lock(&ctl->memo_mu);
+    struct op_own *o = slu_map_get(&ctl->own, key);
+    if (!o) {
+        o = slu_calloc(1, sizeof *o);
+        slu_map_put(&ctl->own, key, o);
+    }
+    if (o->n == OWN_MAX) { /* echoes lost (a relist): forget the oldest */
+        memmove(o->rv, o->rv + 1, sizeof(o->rv[0]) * (OWN_MAX - 1));
+        o->n--;
+    }
+    o->rv[o->n++] = v;
+    pthread_mutex_unlock(&ctl->memo_mu);
+}
+
+/* True when new_obj is the echo of one of this process's own status writes of key: the reconcile
+ * that wrote it went on from that object, so there is nothing new to do. Its record (and any
+ * older one, whose echo can no longer come) is dropped; the object is kept in the handoff for the
+ * next reconcile of key (a pod event) unless the app is finished. */
+static bool own_echo(struct op_controller *ctl, const char *key, const json_t *new_obj)
+{
+    int64_t v;
+    const char *rv = kube_object_rv(new_obj);
+    if (!rv || slu_parse_i64(rv, &v) != 0)
+        return false;
+    bool echo = false;
+    pthread_mutex_lock(&ctl->memo_mu);
+    struct op_own *o = slu_map_get(&ctl->own, key);
+    if (o) {
+        int keep = 0;
+        for (int i = 0; i < o->n; i++) {
+            if (o->rv[i] == v)
+                echo = true;
+            if (o->rv[i] > v)
+                o->rv[keep++] = o->rv[i];
+        }
+        o->n = keep;
+        if (keep == 0)
+            slu_map_del(&ctl->own, key);
+    }
+    if (echo) {
+        enum op_state st = op_app_state(new_obj);
+        if (st != OP_ST_COMPLETED && st != OP_ST_FAILED &&
+            (slu_map_has(&ctl->handoff, key) || ctl->handoff.len < OP_HANDOFF_MAX))
+            slu_map_put(&ctl->handoff, key, json_incref((json_t *)new_obj));
+    }
+    pthread_mutex_unlock(&ctl->memo_mu);
+    return echo;
+}
+
 static void on_app_update(void *ud, const json_t *old_obj, const json_t *new_obj)
 {
     (void)old_obj;
+    struct op_controller *ctl = ud;
+    char *key = kube_object_key(new_obj);
+    bool echo = key && own_echo(ctl, key, new_obj);
+    free(key);
+    if (echo) {
+        observe_app(ctl, new_obj, false);
+        pthread_mutex_lock(&ctl->m.mu);
+        ctl->m.echoes_skipped++;
+        pthread_mutex_unlock(&ctl->m.mu);
+        return;
+    }
     on_app_add(ud, new_obj);
 }
 
@@ -465,6 +539,7 @@ struct op_controller *op_controller_new(struct kube_client *c, const struct op_c
     slu_map_init(&ctl->memo, free_json);
     slu_map_init(&ctl->handoff, free_json);
     slu_map_init(&ctl->defer, free_json);
+    slu_map_init(&ctl->own, free);
     op__metrics_init(&ctl->m);
     slu_bqueue_init(&ctl->events, 0);
     if (gethostname(ctl->hostname, sizeof ctl->hostname) != 0)
@@ -600,6 +675,7 @@ void op_controller_free(struct op_controller *ctl)
     slu_map_release(&ctl->memo);
     slu_map_release(&ctl->handoff);
     slu_map_release(&ctl->defer);
+    slu_map_release(&ctl->own);
     pthread_mutex_destroy(&ctl->memo_mu);
     slu_bqueue_release(&ctl->events, free_json);
     op__metrics_release(&ctl->m);

@@ -127,4 +127,8 @@ void op_controller_metrics(struct op_controller *ctl, struct slu_buf *o)
             s.submissions_created);
     counter(o, "sluice_operator_events_dropped_total", "Events dropped (recorder queue full)",
             s.events_dropped);
+    counter(o, "sluice_operator_own_writes_skipped_total",
+            "SparkApplication watch events that were the echo of this operator's own status "
+            "write (not reconciled again)",
+            s.echoes_skipped);
 }

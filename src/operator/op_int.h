@@ -32,7 +32,7 @@ struct op_metrics {
     struct op_hist submit_latency, start_latency, reconcile_seconds;
     double submit_latency_sum, start_latency_sum;
     uint64_t reconcile_total, reconcile_errors, status_conflicts, submissions_created,
-        events_dropped;
+        events_dropped, echoes_skipped;
     int64_t running_apps, running_executors;
 };
 void op__metrics_init(struct op_metrics *m);
@@ -74,6 +74,9 @@ struct op_controller {
      * at most OP_HANDOFF_MAX): the next reconcile takes it instead of decoding the compact cache
      * again. Under memo_mu. */
     struct slu_map handoff;
+    /* key -> struct op_own * (owned): resourceVersions of this process's status writes whose
+     * watch echo has not been seen yet (controller.c own_echo). Under memo_mu. */
+    struct slu_map own;
     /* key -> json_t * (owned): the executor-only status change held back (reconcile.c,
      * coalesce_executor_update). Under memo_mu. */
     struct slu_map defer;
@@ -108,6 +111,21 @@ static inline int op__update_status(struct op_controller *ctl, const struct kube
     atomic_fetch_add(&ctl->status_writes, 1);
     return kube_update_status(ctl->c, r, ns, obj, out, err);
 }
+static inline int op__create_meta(struct op_controller *ctl, const struct kube_resource *r,
+                                  const char *ns, const json_t *obj, struct kube_meta *meta,
+                                  struct slu_err *err)
+{
+    atomic_fetch_add(&ctl->api_calls, 1);
+    return kube_create_meta(ctl->c, r, ns, obj, meta, err);
+}
+static inline int op__update_status_meta(struct op_controller *ctl, const struct kube_resource *r,
+                                         const char *ns, const json_t *obj, struct kube_meta *meta,
+                                         struct slu_err *err)
+{
+    atomic_fetch_add(&ctl->api_calls, 1);
+    atomic_fetch_add(&ctl->status_writes, 1);
+    return kube_update_status_meta(ctl->c, r, ns, obj, meta, err);
+}
 static inline int op__delete(struct op_controller *ctl, const struct kube_resource *r,
                              const char *ns, const char *name, const struct kube_delete_opts *o,
                              json_t **out, struct slu_err *err)
@@ -124,6 +142,10 @@ struct op_nsw *op__nsw_for(struct op_controller *ctl, const char *ns);
 /* Records a core/v1 Event about app (borrowed) asynchronously. type "Normal"/"Warning". */
 void op__event(struct op_controller *ctl, const json_t *app, const char *type, const char *reason,
                const char *fmt, ...) SLU_PRINTF(5, 6);
+
+/* Records rv (a status write of key by this process) so that its watch echo is not reconciled
+ * again (controller.c). */
+void op__own_write(struct op_controller *ctl, const char *key, const char *rv);
 
 /* reconcile.c: reconciles app (taken) of key; *requeue_ms set (> 0) for a timed re-check. */
 int op__reconcile(struct op_controller *ctl, const char *key, int64_t *requeue_ms,

@@ -130,11 +130,28 @@ static int write_status(struct rctx *r, json_t *st)
         json_decref(st);
         return 0;
     }
-    json_t *obj = json_copy(r->app);
-    json_object_set_new(obj, "status", st);
+    /* The status subresource reads only the status (and the resourceVersion precondition) of
+     * what it is sent, so only that is sent; and only the new resourceVersion is read of the
+     * answer: the app is the one read, with this status, at that version. */
+    const json_t *md = json_object_get(r->app, "metadata");
+    json_t *slim = json_pack(
+        "{s:O?, s:O?, s:{s:O?, s:O?, s:O?}, s:O}", "apiVersion",
+        json_object_get(r->app, "apiVersion"), "kind", json_object_get(r->app, "kind"), "metadata",
+        "name", json_object_get(md, "name"), "namespace", json_object_get(md, "namespace"),
+        "resourceVersion", json_object_get(md, "resourceVersion"), "status", st);
+    struct kube_meta km;
+    int rc = slim ? op__update_status_meta(r->ctl, &OP_RES_SPARKAPPS, r->ns, slim, &km, r->err)
+                  : slu_err_set(r->err, SLU_ENOMEM, "status of %s", r->key);
+    json_decref(slim);
     json_t *out = NULL;
-    int rc = op__update_status(r->ctl, &OP_RES_SPARKAPPS, r->ns, obj, &out, r->err);
-    json_decref(obj);
+    if (rc == 0) {
+        out = json_copy(r->app); /* shallow: the children are immutable and shared */
+        json_t *nmd = json_copy((json_t *)md);
+        json_object_set_new(nmd, "resourceVersion", json_string(km.resource_version));
+        json_object_set_new(out, "metadata", nmd);
+        json_object_set(out, "status", st);
+    }
+    json_decref(st);
     if (rc == SLU_ECONFLICT) {
         pthread_mutex_lock(&r->ctl->m.mu);
         r->ctl->m.status_conflicts++;
@@ -150,6 +167,7 @@ static int write_status(struct rctx *r, json_t *st)
     json_decref(r->app);
     r->app = out;
     memo_put(r->ctl, r->key, out);
+    op__own_write(r->ctl, r->key, kube_object_rv(out));
     defer_del(r->ctl, r->key); /* whatever was held back is written or reset now */
     return 0;
 }
@@ -456,13 +474,15 @@ static int submit(struct rctx *r)
     }
     /* 3. create the driver pod of that attempt */
     json_t *pod = json_array_get(objects, 0);
-    json_t *created = NULL;
-    rc = op__create(ctl, &KUBE_RES_PODS, r->ns, pod, &created, r->err);
+    struct kube_meta km;
+    rc = op__create_meta(ctl, &KUBE_RES_PODS, r->ns, pod, &km, r->err);
     if (rc == 0) {
         pthread_mutex_lock(&ctl->m.mu);
         ctl->m.submissions_created++;
         pthread_mutex_unlock(&ctl->m.mu);
-        rc = finish_submission(r, objects, created);
+        /* the pod as created: what was sent, with the uid the owner references need */
+        json_object_set_new(json_object_get(pod, "metadata"), "uid", json_string(km.uid));
+        rc = finish_submission(r, objects, pod);
     } else if (rc == SLU_EEXIST) {
         slu_err_release(r->err);
         json_t *existing = NULL;
@@ -482,7 +502,6 @@ static int submit(struct rctx *r)
         slu_err_release(r->err);
         rc = submission_failed(r, msg);
     } /* else transient: unknown outcome, the re-entry reads the pod back */
-    json_decref(created);
     json_decref(objects);
     return rc;
 }
