@@ -1,7 +1,7 @@
 /*
  * kubelet.c - the kubelet model: runs the pods bound to the simulated nodes.
  *
- * One thread watches the store (every type, filtered to pods and nodes) and keeps, per pod bound
+ * One thread watches the store (pods and nodes only) and keeps, per pod bound
  * to a known node, a small state machine driven by a timer heap in model time:
  *
  *   STARTING --(start-up delay, uniform in [min,max])--> RUNNING
@@ -23,7 +23,7 @@
  * model (on_running returns true); the model ends them with sim_cluster_pod_exit and schedules
  * its own work with sim_cluster_after, both handled on this thread.
  *
- * Status writes go through sim_store_mutate(..., "status"), one per transition.
+ * Status writes go through sim_store_mutate_status, one per transition.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -466,7 +466,7 @@ static int write_status(struct sim_kubelet *k, struct kpod *kp, struct status_ud
 {
     u->k = k;
     u->kp = kp;
-    return sim_store_mutate(k->st, k->pods_rt, kp->ns, kp->name, "status", status_fn, u, out, NULL);
+    return sim_store_mutate_status(k->st, k->pods_rt, kp->ns, kp->name, status_fn, u, out, NULL);
 }
 
 static void remove_now(struct sim_kubelet *k, const char *ns, const char *name, const char *uid)
@@ -912,7 +912,8 @@ static int resync(struct sim_kubelet *k)
     if (old)
         sim_watcher_free(old);
     struct sim_watcher *w = NULL;
-    int rc = sim_store_watch(k->st, NULL, NULL, sim_store_rv(k->st), &w, NULL);
+    const struct sim_rtype *rts[2] = {k->pods_rt, k->nodes_rt};
+    int rc = sim_store_watch_types(k->st, rts, 2, sim_store_rv(k->st), &w, NULL);
     if (rc != 0)
         return rc;
     pthread_mutex_lock(&k->mu);

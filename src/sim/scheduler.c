@@ -12,7 +12,7 @@
  *       scheduling, 2 No preemption victims found for incoming pod.."
  *    (reasons counted per node, "N reason" strings sorted bytewise; the trailing ".." is what
  *    kube-scheduler 1.27-1.31 writes). Preemption itself is not modelled.
- *  - a thread that watches the store (every type, filtered to pods and nodes), keeps per-node
+ *  - a thread that watches the store (pods and nodes only), keeps per-node
  *    usage sums incrementally (a pod is counted once bound and non-terminal, uncounted when it
  *    finishes or goes), queues pending pods (schedulerName default-scheduler, no nodeName, no
  *    deletionTimestamp) in priority order, binds them (spec.nodeName + PodScheduled=True), and
@@ -505,8 +505,8 @@ static int write_condition(struct sim_scheduler *s, const json_t *pod, const cha
                            const char *reason, const char *message)
 {
     struct cond_ud u = {status, reason, message, kube_object_uid(pod)};
-    return sim_store_mutate(s->st, s->pods_rt, kube_object_namespace(pod), kube_object_name(pod),
-                            "status", cond_fn, &u, NULL, NULL);
+    return sim_store_mutate_status(s->st, s->pods_rt, kube_object_namespace(pod),
+                                   kube_object_name(pod), cond_fn, &u, NULL, NULL);
 }
 
 /* Binds pod to node (spec.nodeName and PodScheduled=True in one write, as pods/binding). */
@@ -898,7 +898,8 @@ static int resync(struct sim_scheduler *s)
     state_clear(s);
     struct sim_watcher *w = NULL;
     uint64_t rv0 = sim_store_rv(s->st);
-    int rc = sim_store_watch(s->st, NULL, NULL, rv0, &w, NULL);
+    const struct sim_rtype *rts[2] = {s->pods_rt, s->nodes_rt};
+    int rc = sim_store_watch_types(s->st, rts, 2, rv0, &w, NULL);
     if (rc != 0)
         return rc;
     pthread_mutex_lock(&s->mu);
@@ -969,6 +970,10 @@ static void *sched_main(void *arg)
             need_resync = true; /* canceled under us, or fell out of the window */
             continue;
         }
+        /* writes of other types are not delivered: the watcher's position covers them */
+        uint64_t pos = sim_watcher_position(s->w);
+        if (pos > s->seen_rv)
+            s->seen_rv = pos;
         flush_unsched(s);
         schedule_active(s);
         publish_idle(s);

@@ -39,6 +39,18 @@ struct tstore {
     const struct sim_rtype *rt; /* the type most recently registered for this storage */
     struct slu_map by_ns;       /* ns ("" when cluster-scoped) -> struct nsbucket* */
     size_t count;
+    /* label index: "ns\x1fkey\x1fvalue" -> struct slu_map* (name -> non-NULL), for the
+     * labels in INDEXED_LABELS only */
+    struct slu_map lidx;
+};
+
+/* Labels whose key=value pairs are indexed: the ones that name one application, which the
+ * Spark driver model (and Spark itself) selects by when cleaning up. A list whose selector
+ * requires one of them by equality visits just that index entry instead of the namespace. */
+static const char *const INDEXED_LABELS[] = {
+    "spark-app-selector",
+    "sparkoperator.k8s.io/app-name",
+    "sparkoperator.k8s.io/submission-id",
 };
 
 struct uidloc {
@@ -53,19 +65,23 @@ struct snap {
     int64_t expires_ns;
 };
 
+#define WATCH_MAX_TYPES 4
+
 struct sim_watcher {
     struct sim_store *st;
-    struct tstore *ts; /* NULL: every type */
-    const struct sim_rtype *rt;
-    char *ns; /* NULL: all */
+    struct tstore *ts[WATCH_MAX_TYPES]; /* the storages watched; nts 0: every type */
+    size_t nts;
+    const struct sim_rtype *rt; /* one type watched (events converted to its version), or NULL */
+    char *ns;                   /* NULL: all */
     uint64_t next_seq;
     uint64_t pos_rv; /* rv of the last event examined (or the start) */
     bool canceled;
+    bool waiting;        /* blocked in next(): a matching event signals cond */
+    pthread_cond_t cond; /* signalled for this watcher only */
 };
 
 struct sim_store {
     pthread_mutex_t mu;
-    pthread_cond_t cond;    /* new event, cancel, or stop */
     pthread_cond_t gc_cond; /* stop (the background thread) */
     uint64_t rv;
 
@@ -78,6 +94,8 @@ struct sim_store {
     struct slu_map uids;        /* uid -> struct uidloc* */
     struct slu_map deps;        /* owner uid -> struct slu_map* (dependent uid -> non-NULL) */
     struct slu_map ns_count;    /* namespace -> size_t* (namespaced objects in it) */
+
+    struct sim_store_stats stats;
 
     struct sim_event *ring;
     size_t ring_cap;
@@ -137,10 +155,18 @@ static void free_snap(void *v)
     free(s);
 }
 
+static void free_nameset(void *v)
+{
+    struct slu_map *m = v;
+    slu_map_release(m);
+    free(m);
+}
+
 static void free_tstore(void *v)
 {
     struct tstore *t = v;
     slu_map_release(&t->by_ns);
+    slu_map_release(&t->lidx);
     free(t->key);
     free(t);
 }
@@ -311,6 +337,7 @@ static struct tstore *storage_get(struct sim_store *st, const struct sim_rtype *
         k = NULL;
         t->rt = rt;
         slu_map_init(&t->by_ns, free_bucket);
+        slu_map_init(&t->lidx, free_nameset);
         slu_map_put(&st->storages, t->key, t);
     }
     free(k);
@@ -321,6 +348,58 @@ static json_t *tget(struct tstore *t, const char *ns, const char *name)
 {
     struct nsbucket *b = slu_map_get(&t->by_ns, ns ? ns : "");
     return b ? slu_map_get(&b->objs, name) : NULL;
+}
+
+static const json_t *labels_of(const json_t *obj)
+{
+    return json_object_get(json_object_get(obj, "metadata"), "labels");
+}
+
+static char *lidx_key(const char *ns, const char *key, const char *value)
+{
+    return slu_asprintf("%s\x1f%s\x1f%s", ns, key, value);
+}
+
+/* Adds (add) or removes name under every indexed label of labels. */
+static void lidx_apply(struct tstore *t, const char *ns, const char *name, const json_t *labels,
+                       const json_t *other, bool add)
+{
+    for (size_t i = 0; i < SLU_ARRAY_LEN(INDEXED_LABELS); i++) {
+        const char *v = json_string_value(json_object_get(labels, INDEXED_LABELS[i]));
+        if (!v)
+            continue;
+        /* unchanged between the two versions: nothing to do */
+        if (slu_streq(v, json_string_value(json_object_get(other, INDEXED_LABELS[i]))))
+            continue;
+        char *k = lidx_key(ns, INDEXED_LABELS[i], v);
+        struct slu_map *set = slu_map_get(&t->lidx, k);
+        if (add) {
+            if (!set) {
+                set = slu_calloc(1, sizeof *set);
+                slu_map_init(set, NULL);
+                slu_map_put(&t->lidx, k, set);
+            }
+            slu_map_put(set, name, (void *)1);
+        } else if (set) {
+            slu_map_del(set, name);
+            if (set->len == 0)
+                slu_map_del(&t->lidx, k);
+        }
+        free(k);
+    }
+}
+
+/* Keeps the label index right when name goes from old to nobj (either may be NULL). */
+static void lidx_update(struct tstore *t, const char *ns, const char *name, const json_t *old,
+                        const json_t *nobj)
+{
+    const json_t *ol = labels_of(old), *nl = labels_of(nobj);
+    if (ol == nl)
+        return;
+    if (ol)
+        lidx_apply(t, ns, name, ol, nl, false);
+    if (nl)
+        lidx_apply(t, ns, name, nl, ol, true);
 }
 
 /* Stores obj (taken), replacing (and releasing) any previous one. */
@@ -345,6 +424,7 @@ static void tput(struct sim_store *st, struct tstore *t, const char *ns, const c
             (*c)++;
         }
     }
+    lidx_update(t, k, name, slu_map_get(&b->objs, name), obj);
     slu_map_put(&b->objs, name, obj);
 }
 
@@ -357,6 +437,7 @@ static json_t *ttake(struct sim_store *st, struct tstore *t, const char *ns, con
         return NULL;
     json_t *o = slu_map_take(&b->objs, name);
     if (o) {
+        lidx_update(t, k, name, o, NULL);
         t->count--;
         if (*k) {
             size_t *c = slu_map_get(&st->ns_count, k);
@@ -502,12 +583,23 @@ void sim_event_release(struct sim_event *ev)
     memset(ev, 0, sizeof *ev);
 }
 
+static bool watcher_wants(struct sim_watcher *w, const struct sim_event *e);
+
 static void ring_push(struct sim_store *st, uint64_t rv, const char *type,
                       const struct sim_rtype *rt, json_t *obj, json_t *old)
 {
     if (st->ring_len == st->ring_cap) {
         uint64_t oldest = st->seq_next - st->ring_len;
         struct sim_event *e = &st->ring[oldest % st->ring_cap];
+        /* a watcher about to lose an event it does not want just moves past it (it is not
+         * woken for such events, so it may well be idle, not behind) */
+        for (size_t i = 0; i < st->watchers.len; i++) {
+            struct sim_watcher *w = st->watchers.items[i];
+            if (w->next_seq == oldest && !watcher_wants(w, e)) {
+                w->next_seq++;
+                w->pos_rv = e->rv;
+            }
+        }
         st->evicted_rv = e->rv;
         sim_event_release(e);
         st->ring_len--;
@@ -520,7 +612,16 @@ static void ring_push(struct sim_store *st, uint64_t rv, const char *type,
     e->old = old ? json_incref(old) : NULL;
     st->seq_next++;
     st->ring_len++;
-    pthread_cond_broadcast(&st->cond);
+    st->stats.events++;
+    /* wake only the blocked watchers that want this event */
+    for (size_t i = 0; i < st->watchers.len; i++) {
+        struct sim_watcher *w = st->watchers.items[i];
+        if (w->waiting && watcher_wants(w, e)) {
+            w->waiting = false;
+            st->stats.watcher_wakeups++;
+            pthread_cond_signal(&w->cond);
+        }
+    }
 }
 
 static void ring_resize(struct sim_store *st, size_t n)
@@ -820,7 +921,6 @@ struct sim_store *sim_store_new(size_t event_window)
 {
     struct sim_store *st = slu_calloc(1, sizeof *st);
     pthread_mutex_init(&st->mu, NULL);
-    slu_cond_init_mono(&st->cond);
     slu_cond_init_mono(&st->gc_cond);
     slu_map_init(&st->types, NULL);
     slu_map_init(&st->kinds, NULL);
@@ -866,9 +966,11 @@ void sim_store_free(struct sim_store *st)
         return;
     pthread_mutex_lock(&st->mu);
     st->stopping = true;
-    for (size_t i = 0; i < st->watchers.len; i++)
-        ((struct sim_watcher *)st->watchers.items[i])->canceled = true;
-    pthread_cond_broadcast(&st->cond);
+    for (size_t i = 0; i < st->watchers.len; i++) {
+        struct sim_watcher *w = st->watchers.items[i];
+        w->canceled = true;
+        pthread_cond_broadcast(&w->cond);
+    }
     pthread_cond_broadcast(&st->gc_cond);
     pthread_mutex_unlock(&st->mu);
     if (st->thread_started)
@@ -896,10 +998,19 @@ void sim_store_free(struct sim_store *st)
         sim_rtype_free(st->crd_rts.items[i]);
     slu_vec_release(&st->crd_rts, NULL);
     slu_vec_release(&st->pending_gc, free);
-    pthread_cond_destroy(&st->cond);
     pthread_cond_destroy(&st->gc_cond);
     pthread_mutex_destroy(&st->mu);
     free(st);
+}
+
+void sim_store_stats(struct sim_store *st, struct sim_store_stats *out)
+{
+    pthread_mutex_lock(&st->mu);
+    *out = st->stats;
+    out->objects = st->uids.len;
+    out->watchers = st->watchers.len;
+    out->rv = st->rv;
+    pthread_mutex_unlock(&st->mu);
 }
 
 uint64_t sim_store_rv(struct sim_store *st)
@@ -1456,7 +1567,15 @@ static int finish_update(struct sim_store *st, struct tstore *t, const struct si
                             "latest version and try again");
     }
     if (sub && slu_streq(sub, "status")) {
-        json_t *res = slu_json_copy(old);
+        /* the new version shares everything but status and metadata with the stored one
+         * (immutable), unless a schema may rewrite the whole object below */
+        json_t *res;
+        if (rt->is_crd && rt->schema) {
+            res = slu_json_copy(old);
+        } else {
+            res = json_copy(old);
+            json_object_set_new(res, "metadata", slu_json_copy(json_object_get(old, "metadata")));
+        }
         json_t *s = json_object_get(nobj, "status");
         if (s)
             json_object_set(res, "status", s);
@@ -1607,10 +1726,32 @@ int sim_store_update(struct sim_store *st, const struct sim_rtype *rt, const cha
     return rc;
 }
 
+static int mutate_impl(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
+                       const char *name, const char *subresource, const struct sim_write_opts *wo,
+                       bool status_only, sim_mutate_fn fn, void *ud, json_t **out,
+                       struct slu_err *err);
+
 int sim_store_mutate_opts(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
                           const char *name, const char *subresource,
                           const struct sim_write_opts *wo, sim_mutate_fn fn, void *ud, json_t **out,
                           struct slu_err *err)
+{
+    return mutate_impl(st, rt, ns, name, subresource, wo, false, fn, ud, out, err);
+}
+
+int sim_store_mutate_status(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
+                            const char *name, sim_mutate_fn fn, void *ud, json_t **out,
+                            struct slu_err *err)
+{
+    return mutate_impl(st, rt, ns, name, "status", NULL, true, fn, ud, out, err);
+}
+
+/* status_only: fn gets private copies of status and metadata only; the other members are the
+ * stored object's own (shared, read-only), which saves a deep copy of the spec per write. */
+static int mutate_impl(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
+                       const char *name, const char *subresource, const struct sim_write_opts *wo,
+                       bool status_only, sim_mutate_fn fn, void *ud, json_t **out,
+                       struct slu_err *err)
 {
     if (out)
         *out = NULL;
@@ -1625,7 +1766,16 @@ int sim_store_mutate_opts(struct sim_store *st, const struct sim_rtype *rt, cons
         pthread_mutex_unlock(&st->mu);
         return err_notfound(err, rt, name);
     }
-    json_t *copy = slu_json_copy(old);
+    json_t *copy;
+    if (status_only) {
+        copy = json_copy(old);
+        json_object_set_new(copy, "metadata", slu_json_copy(json_object_get(old, "metadata")));
+        json_t *ost = json_object_get(old, "status");
+        if (ost)
+            json_object_set_new(copy, "status", slu_json_copy(ost));
+    } else {
+        copy = slu_json_copy(old);
+    }
     int rc = fn(ud, copy, err);
     if (rc) {
         pthread_mutex_unlock(&st->mu);
@@ -2074,6 +2224,60 @@ static void expire_snaps(struct sim_store *st)
     slu_vec_release(&dead, free);
 }
 
+/* The first requirement of sel that is an equality (k=v, k==v, k in (v)) on an indexed label:
+ * its key and value are copied out (both "" when none). Reads the selector's canonical string
+ * form (requirements separated by commas outside parentheses). */
+static void indexed_term(const struct kube_label_selector *sel, char *key, size_t kn, char *val,
+                         size_t vn)
+{
+    *key = *val = '\0';
+    char *s = kube_label_selector_string(sel);
+    char *p = s;
+    while (p && *p) {
+        /* one requirement: up to a comma outside parentheses */
+        char *e = p;
+        int depth = 0;
+        while (*e && (depth > 0 || *e != ',')) {
+            if (*e == '(')
+                depth++;
+            else if (*e == ')')
+                depth--;
+            e++;
+        }
+        char save = *e;
+        *e = '\0';
+        char *v = NULL;
+        size_t klen = 0;
+        char *in = strstr(p, " in (");
+        char *eq = strchr(p, '=');
+        if (in && !strstr(p, " notin (") && !strchr(in + 5, ',') && *p != '!') {
+            klen = (size_t)(in - p);
+            v = in + 5;
+            char *close = strchr(v, ')');
+            if (close)
+                *close = '\0';
+        } else if (eq && eq > p && eq[-1] != '!' && *p != '!') {
+            klen = (size_t)(eq - p);
+            v = eq[1] == '=' ? eq + 2 : eq + 1;
+        }
+        if (v && klen < kn && strlen(v) < vn) {
+            for (size_t i = 0; i < SLU_ARRAY_LEN(INDEXED_LABELS); i++) {
+                if (strlen(INDEXED_LABELS[i]) == klen && strncmp(p, INDEXED_LABELS[i], klen) == 0) {
+                    memcpy(key, p, klen);
+                    key[klen] = '\0';
+                    slu_strlcpy(val, v, vn);
+                    free(s);
+                    return;
+                }
+            }
+        }
+        if (!save)
+            break;
+        p = e + 1;
+    }
+    free(s);
+}
+
 int sim_store_list(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
                    const struct sim_list_opts *o, json_t **out, struct slu_err *err)
 {
@@ -2111,6 +2315,9 @@ int sim_store_list(struct sim_store *st, const struct sim_rtype *rt, const char 
         start = (size_t)off;
         pthread_mutex_unlock(&st->mu);
     } else {
+        char ikey[128] = "", ival[128] = "";
+        if (o && o->labels)
+            indexed_term(o->labels, ikey, sizeof ikey, ival, sizeof ival);
         pthread_mutex_lock(&st->mu);
         struct tstore *t = storage_get(st, rt);
         rv = st->rv;
@@ -2124,7 +2331,21 @@ int sim_store_list(struct sim_store *st, const struct sim_rtype *rt, const char 
             size_t j = 0;
             const char *nm;
             void *ov;
+            if (*ikey) {
+                /* only the objects the index names can match */
+                char *lk = lidx_key(k, ikey, ival);
+                const struct slu_map *set = slu_map_get(&t->lidx, lk);
+                free(lk);
+                while (set && slu_map_next(set, &j, &nm, &ov)) {
+                    json_t *obj = slu_map_get(&b->objs, nm);
+                    st->stats.list_examined++;
+                    if (obj && matches(obj, o))
+                        slu_vec_push(&items, json_incref(obj));
+                }
+                continue;
+            }
             while (slu_map_next(&b->objs, &j, &nm, &ov)) {
+                st->stats.list_examined++;
                 if (matches(ov, o))
                     slu_vec_push(&items, json_incref(ov));
             }
@@ -2193,10 +2414,15 @@ static int err_too_old(struct slu_err *err, uint64_t rv, uint64_t oldest)
     return SLU_EGONE;
 }
 
-int sim_store_watch(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
-                    uint64_t from_rv, struct sim_watcher **out, struct slu_err *err)
+/* A watcher from from_rv over the storages of rts (n of them; 0: every type). rt: the one type
+ * whose version events are converted to, or NULL. */
+static int watch_new(struct sim_store *st, const struct sim_rtype *const *rts, size_t n,
+                     const struct sim_rtype *rt, const char *ns, uint64_t from_rv,
+                     struct sim_watcher **out, struct slu_err *err)
 {
     *out = NULL;
+    if (n > WATCH_MAX_TYPES)
+        return slu_err_set(err, SLU_EINVAL, "a watcher takes at most %d types", WATCH_MAX_TYPES);
     pthread_mutex_lock(&st->mu);
     uint64_t first = st->seq_next - st->ring_len;
     uint64_t seq = st->seq_next;
@@ -2220,21 +2446,41 @@ int sim_store_watch(struct sim_store *st, const struct sim_rtype *rt, const char
     struct sim_watcher *w = slu_calloc(1, sizeof *w);
     w->st = st;
     w->rt = rt;
-    w->ts = rt ? storage_get(st, rt) : NULL;
+    for (size_t i = 0; i < n; i++)
+        w->ts[i] = storage_get(st, rts[i]);
+    w->nts = n;
     w->ns = rt && !rt->namespaced ? NULL : slu_strdup(ns);
     w->next_seq = seq;
     w->pos_rv = from_rv > 0 ? from_rv : st->rv;
+    slu_cond_init_mono(&w->cond);
     slu_vec_push(&st->watchers, w);
     pthread_mutex_unlock(&st->mu);
     *out = w;
     return 0;
 }
 
+int sim_store_watch(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
+                    uint64_t from_rv, struct sim_watcher **out, struct slu_err *err)
+{
+    return watch_new(st, rt ? &rt : NULL, rt ? 1 : 0, rt, ns, from_rv, out, err);
+}
+
+int sim_store_watch_types(struct sim_store *st, const struct sim_rtype *const *rts, size_t n,
+                          uint64_t from_rv, struct sim_watcher **out, struct slu_err *err)
+{
+    return watch_new(st, rts, n, NULL, NULL, from_rv, out, err);
+}
+
 static bool watcher_wants(struct sim_watcher *w, const struct sim_event *e)
 {
-    if (w->ts) {
-        if (e->rt != w->ts->rt &&
-            (!slu_streq(e->rt->group, w->rt->group) || !slu_streq(e->rt->plural, w->rt->plural)))
+    if (w->nts) {
+        bool any = false;
+        for (size_t i = 0; i < w->nts && !any; i++) {
+            const struct sim_rtype *t = w->ts[i]->rt;
+            any = e->rt == t ||
+                  (slu_streq(e->rt->group, t->group) && slu_streq(e->rt->plural, t->plural));
+        }
+        if (!any)
             return false;
     }
     if (w->ns && !slu_streq(mstr(e->obj, "namespace"), w->ns))
@@ -2251,6 +2497,7 @@ int sim_watcher_next(struct sim_watcher *w, struct sim_event *ev, int64_t timeou
     struct timespec dl;
     if (timeout_ms >= 0)
         slu_deadline_from_now(&dl, timeout_ms);
+    bool timed_out = false;
     pthread_mutex_lock(&st->mu);
     for (;;) {
         if (w->canceled || st->stopping) {
@@ -2278,16 +2525,18 @@ int sim_watcher_next(struct sim_watcher *w, struct sim_event *ev, int64_t timeou
         }
         if (w->next_seq >= st->seq_next && st->rv > w->pos_rv)
             w->pos_rv = st->rv; /* nothing pending: caught up with the store */
-        if (timeout_ms == 0) {
+        if (timeout_ms == 0 || timed_out) {
             pthread_mutex_unlock(&st->mu);
             return SLU_ETIMEDOUT;
         }
-        int rc = timeout_ms < 0 ? pthread_cond_wait(&st->cond, &st->mu)
-                                : pthread_cond_timedwait(&st->cond, &st->mu, &dl);
-        if (rc != 0 && w->next_seq >= st->seq_next && !w->canceled) {
-            pthread_mutex_unlock(&st->mu);
-            return SLU_ETIMEDOUT;
-        }
+        /* events this watcher does not want do not wake it: after a wake-up or the timeout,
+         * the loop above skips them (and moves the position past them) */
+        w->waiting = true;
+        int rc = timeout_ms < 0 ? pthread_cond_wait(&w->cond, &st->mu)
+                                : pthread_cond_timedwait(&w->cond, &st->mu, &dl);
+        w->waiting = false;
+        if (rc != 0)
+            timed_out = true;
     }
 }
 
@@ -2313,7 +2562,7 @@ void sim_watcher_cancel(struct sim_watcher *w)
     }
     pthread_mutex_lock(&st->mu);
     w->canceled = true;
-    pthread_cond_broadcast(&st->cond);
+    pthread_cond_broadcast(&w->cond);
     pthread_mutex_unlock(&st->mu);
 }
 
@@ -2332,6 +2581,7 @@ void sim_watcher_free(struct sim_watcher *w)
         }
         pthread_mutex_unlock(&st->mu);
     }
+    pthread_cond_destroy(&w->cond);
     free(w->ns);
     free(w);
 }
@@ -2339,9 +2589,11 @@ void sim_watcher_free(struct sim_watcher *w)
 void sim_store_cancel_watchers(struct sim_store *st)
 {
     pthread_mutex_lock(&st->mu);
-    for (size_t i = 0; i < st->watchers.len; i++)
-        ((struct sim_watcher *)st->watchers.items[i])->canceled = true;
-    pthread_cond_broadcast(&st->cond);
+    for (size_t i = 0; i < st->watchers.len; i++) {
+        struct sim_watcher *w = st->watchers.items[i];
+        w->canceled = true;
+        pthread_cond_broadcast(&w->cond);
+    }
     pthread_mutex_unlock(&st->mu);
 }
 

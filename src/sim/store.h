@@ -143,6 +143,13 @@ int sim_store_mutate_opts(struct sim_store *st, const struct sim_rtype *rt, cons
                           const char *name, const char *subresource,
                           const struct sim_write_opts *wo, sim_mutate_fn fn, void *ud, json_t **out,
                           struct slu_err *err);
+/* sim_store_mutate(..., "status") for the in-process models: fn gets private copies of status
+ * and metadata only and must change nothing else (the other members are shared with the stored
+ * object, read-only); saves a deep copy of the object per write. The new version shares them
+ * with the old one too. */
+int sim_store_mutate_status(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
+                            const char *name, sim_mutate_fn fn, void *ud, json_t **out,
+                            struct slu_err *err);
 /* Binds a pending pod to a node (as POST pods/NAME/binding): sets spec.nodeName and the
  * PodScheduled=True condition. SLU_ECONFLICT when already bound, SLU_ENOTFOUND. */
 int sim_store_bind(struct sim_store *st, const char *ns, const char *name, const char *node,
@@ -155,6 +162,23 @@ void sim_store_gc_run(struct sim_store *st);
 void sim_store_set_continue_ttl(struct sim_store *st, int64_t ms);
 /* Number of stored objects of rt's storage (all namespaces when ns is NULL). */
 size_t sim_store_count(struct sim_store *st, const struct sim_rtype *rt, const char *ns);
+/* Watches the storages of n types (at most 4; all namespaces) from from_rv, as sim_store_watch
+ * with rt NULL but only these types' events: the others neither wake next() nor count
+ * against the watcher's place in the window. Events carry the stored version. */
+int sim_store_watch_types(struct sim_store *st, const struct sim_rtype *const *rts, size_t n,
+                          uint64_t from_rv, struct sim_watcher **out, struct slu_err *err);
+
+/* Counters for scale checks and tests (a consistent snapshot). */
+struct sim_store_stats {
+    uint64_t rv;              /* the current resourceVersion */
+    uint64_t objects;         /* stored objects, every type */
+    uint64_t watchers;        /* open watchers */
+    uint64_t events;          /* events appended to the window since start */
+    uint64_t watcher_wakeups; /* blocked watchers signalled for an event they want */
+    uint64_t list_examined;   /* objects looked at by unpaged lists (selector checks) */
+};
+void sim_store_stats(struct sim_store *st, struct sim_store_stats *out);
+
 /* The built-in core/v1 pod type (borrowed), for the models. */
 const struct sim_rtype *sim_store_pods(struct sim_store *st);
 

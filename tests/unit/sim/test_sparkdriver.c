@@ -850,6 +850,16 @@ static void test_many_drivers(void **state)
     }
     assert_int_equal(st.drivers_succeeded, N);
     assert_int_equal(st.executors_created, N);
+    /* each driver's cleanup (services, PVCs, executor pods and ConfigMaps selected by
+     * spark-app-selector) looks at that application's objects only, through the store's label
+     * index: a scan of the namespace per cleanup (as before) made the kubelet thread, which
+     * runs the model, O(apps) per ending application and starved the pods' phase progression
+     * at 10,000 applications */
+    struct sim_store_stats ss;
+    sim_store_stats(e.st, &ss);
+    if (getenv("SIM_DEBUG"))
+        fprintf(stderr, "list_examined %llu\n", (unsigned long long)ss.list_examined);
+    assert_true(ss.list_examined < (uint64_t)N * 10);
     for (int i = 0; i < N; i++) {
         /* the model counts an exit when it asks for it; the kubelet writes the status next */
         json_t *d = NULL;

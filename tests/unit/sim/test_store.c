@@ -376,6 +376,167 @@ static void test_watch(void **state)
     slu_err_release(&e);
 }
 
+/* Lists selecting by an indexed label (spark-app-selector) visit that label's objects only and
+ * stay right as labels change and objects go. */
+static json_t *app_cm(const char *name, const char *app, const char *role)
+{
+    json_t *o = cm(name);
+    slu_json_set_str(o, "metadata.labels.spark-app-selector", app);
+    slu_json_set_str(o, "metadata.labels.spark-role", role);
+    return o;
+}
+
+static size_t list_count(const struct sim_rtype *rt, const char *ns, const char *selector,
+                         uint64_t *examined)
+{
+    struct kube_label_selector *sel = NULL;
+    assert_int_equal(kube_label_selector_parse(selector, &sel, NULL), 0);
+    struct sim_list_opts o = {.labels = sel};
+    struct sim_store_stats a, b;
+    sim_store_stats(st, &a);
+    json_t *l = NULL;
+    assert_int_equal(sim_store_list(st, rt, ns, &o, &l, NULL), 0);
+    sim_store_stats(st, &b);
+    if (examined)
+        *examined = b.list_examined - a.list_examined;
+    size_t n = json_array_size(json_object_get(l, "items"));
+    json_decref(l);
+    kube_label_selector_free(sel);
+    return n;
+}
+
+static int relabel(void *ud, json_t *obj, struct slu_err *err)
+{
+    (void)err;
+    return slu_json_set_str(obj, "metadata.labels.spark-app-selector", ud);
+}
+
+static void test_list_label_index(void **state)
+{
+    const struct sim_rtype *cms = T("", "configmaps");
+    char name[32], app[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(name, sizeof name, "cm-%d", i);
+        snprintf(app, sizeof app, "app-%d", i % 50);
+        json_decref(create_ok(cms, "default", app_cm(name, app, i < 50 ? "driver" : "executor")));
+    }
+    json_t *ns = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata",
+                           "name", "other");
+    json_decref(create_ok(T("", "namespaces"), NULL, ns));
+    json_decref(create_ok(cms, "other", app_cm("x", "app-7", "executor")));
+    uint64_t ex = 0;
+    /* 4 objects carry app-7 in default: only they are looked at */
+    assert_int_equal(list_count(cms, "default", "spark-app-selector=app-7", &ex), 4);
+    assert_int_equal(ex, 4);
+    assert_int_equal(
+        list_count(cms, "default", "spark-app-selector=app-7,spark-role=executor", &ex), 3);
+    assert_int_equal(ex, 4);
+    assert_int_equal(
+        list_count(cms, "default", "spark-role=executor,spark-app-selector==app-7", &ex), 3);
+    assert_int_equal(list_count(cms, "default", "spark-app-selector in (app-7)", &ex), 4);
+    assert_int_equal(ex, 4);
+    /* all namespaces */
+    assert_int_equal(list_count(cms, NULL, "spark-app-selector=app-7", &ex), 5);
+    assert_int_equal(ex, 5);
+    /* not an equality on an indexed label: a scan, with the same answers */
+    assert_int_equal(list_count(cms, "default", "spark-app-selector in (app-7,app-8)", &ex), 8);
+    assert_true(ex >= 200);
+    assert_int_equal(list_count(cms, "default", "spark-app-selector!=app-7", &ex), 196);
+    assert_int_equal(list_count(cms, "default", "!spark-app-selector", &ex), 0);
+    assert_int_equal(list_count(cms, "default", "spark-app-selector=nope", &ex), 0);
+    assert_int_equal(ex, 0);
+    /* a label changed: the index follows */
+    assert_int_equal(
+        sim_store_mutate(st, cms, "default", "cm-7", NULL, relabel, "app-new", NULL, NULL), 0);
+    assert_int_equal(list_count(cms, "default", "spark-app-selector=app-7", NULL), 3);
+    assert_int_equal(list_count(cms, "default", "spark-app-selector=app-new", NULL), 1);
+    /* an update that leaves the label alone keeps it indexed */
+    assert_int_equal(
+        sim_store_mutate(st, cms, "default", "cm-57", NULL, add_label, "y", NULL, NULL), 0);
+    assert_int_equal(list_count(cms, "default", "spark-app-selector=app-7", NULL), 3);
+    /* deleted: gone from the index */
+    struct sim_delete_opts d = {.grace_period_seconds = -1};
+    assert_int_equal(sim_store_delete(st, cms, "default", "cm-57", &d, NULL, NULL), 0);
+    assert_int_equal(list_count(cms, "default", "spark-app-selector=app-7", &ex), 2);
+    assert_int_equal(ex, 2);
+}
+
+/* A watcher over some types is not woken, and does not fall out of the window, for the others'
+ * events. */
+static void test_watch_types(void **state)
+{
+    const struct sim_rtype *cms = T("", "configmaps"), *pods = T("", "pods");
+    const struct sim_rtype *rts[2] = {pods, T("", "nodes")};
+    struct sim_watcher *w = NULL;
+    assert_int_equal(sim_store_watch_types(st, rts, 2, sim_store_rv(st), &w, NULL), 0);
+    struct sim_store_stats a, b;
+    sim_store_stats(st, &a);
+    char name[32];
+    for (int i = 0; i < 200; i++) { /* the window holds 64 */
+        snprintf(name, sizeof name, "cm-%d", i);
+        json_decref(create_ok(cms, "default", cm(name)));
+    }
+    sim_store_stats(st, &b);
+    assert_int_equal(b.events - a.events, 200);
+    assert_int_equal(b.watcher_wakeups, a.watcher_wakeups);
+    struct sim_event ev;
+    assert_int_equal(sim_watcher_next(w, &ev, 0), SLU_ETIMEDOUT);
+    assert_int_equal(sim_watcher_position(w), sim_store_rv(st));
+    json_t *pod =
+        json_pack("{s:s,s:s,s:{s:s},s:{s:[{s:s,s:s}]}}", "apiVersion", "v1", "kind", "Pod",
+                  "metadata", "name", "p", "spec", "containers", "name", "c", "image", "busybox");
+    json_decref(create_ok(pods, "default", pod));
+    assert_int_equal(sim_watcher_next(w, &ev, 1000), 0);
+    assert_string_equal(ev.type, "ADDED");
+    assert_ptr_equal(ev.rt, pods);
+    sim_event_release(&ev);
+    /* a watcher of pods that fell behind by more than the window on pod events is told so */
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "p-%d", i);
+        json_t *p = json_deep_copy(pod);
+        json_object_set_new(json_object_get(p, "metadata"), "name", json_string(name));
+        json_decref(create_ok(pods, "default", p));
+    }
+    assert_int_equal(sim_watcher_next(w, &ev, 0), SLU_EGONE);
+    sim_watcher_free(w);
+}
+
+/* sim_store_mutate_status: fn changes the status; the new version shares the spec with the old
+ * one, which stays as it was. */
+static int set_phase(void *ud, json_t *obj, struct slu_err *err)
+{
+    (void)err;
+    return slu_json_set_str(obj, "status.phase", ud);
+}
+
+static void test_mutate_status(void **state)
+{
+    const struct sim_rtype *pods = T("", "pods");
+    json_t *pod =
+        json_pack("{s:s,s:s,s:{s:s},s:{s:[{s:s,s:s}]}}", "apiVersion", "v1", "kind", "Pod",
+                  "metadata", "name", "p", "spec", "containers", "name", "c", "image", "busybox");
+    json_t *v1 = create_ok(pods, "default", pod);
+    json_t *v2 = NULL;
+    assert_int_equal(
+        sim_store_mutate_status(st, pods, "default", "p", set_phase, "Running", &v2, NULL), 0);
+    assert_string_equal(slu_json_str(v2, "status.phase"), "Running");
+    assert_ptr_equal(json_object_get(v2, "spec"), json_object_get(v1, "spec"));
+    assert_ptr_not_equal(json_object_get(v2, "metadata"), json_object_get(v1, "metadata"));
+    assert_string_not_equal(slu_json_str(v2, "metadata.resourceVersion"),
+                            slu_json_str(v1, "metadata.resourceVersion"));
+    assert_string_equal(slu_json_str(v1, "status.phase"), "Pending");
+    /* no change: nothing written */
+    uint64_t rv = sim_store_rv(st);
+    json_t *v3 = NULL;
+    assert_int_equal(
+        sim_store_mutate_status(st, pods, "default", "p", set_phase, "Running", &v3, NULL), 0);
+    assert_int_equal(sim_store_rv(st), rv);
+    assert_ptr_equal(v3, v2);
+    json_decref(v1);
+    json_decref(v2);
+    json_decref(v3);
+}
+
 static void test_list_continue(void **state)
 {
     const struct sim_rtype *cms = T("", "configmaps");
@@ -481,6 +642,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_namespace_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_continue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_label_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mutate_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_annotations_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_field_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
