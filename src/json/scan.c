@@ -795,11 +795,13 @@ static int build_value(struct select_ctx *c, int depth, json_t **out)
     }
 }
 
-static bool comp_matches(const struct selector *sel, size_t level, const char *key, size_t klen)
+/* Whether component `level` of sel matches the key with the validated body [kb, ke). */
+static bool comp_matches(const struct selector *sel, size_t level, const unsigned char *kb,
+                         const unsigned char *ke, bool esc)
 {
     size_t cl = sel->clen[level];
     const char *cp = sel->comp[level];
-    return (cl == 1 && cp[0] == '*') || (cl == klen && memcmp(cp, key, klen) == 0);
+    return (cl == 1 && cp[0] == '*') || key_equals(kb, ke, esc, cp, cl);
 }
 
 /* The value at s->pos, at nesting `level` of the selectors, with act[0..nact) the selectors that
@@ -847,15 +849,20 @@ static int select_value(struct select_ctx *c, int depth, size_t level, const uin
             bool esc;
             if ((rc = member_key(s, &bs, &be, &esc)) != 0)
                 break;
-            struct key k;
-            key_take(c, &k, bs, be, esc);
             size_t nnext = 0;
             for (size_t i = 0; i < nact; i++)
-                if (comp_matches(&c->sels[act[i]], level, k.s, k.n))
+                if (comp_matches(&c->sels[act[i]], level, s->b + bs, s->b + be, esc))
                     next[nnext++] = act[i];
             json_t *v;
+            if (nnext == 0) { /* no selector goes on through this key */
+                if ((rc = skip_value(s, depth + 1)) != 0)
+                    break;
+                continue;
+            }
+            struct key k;
+            key_take(c, &k, bs, be, esc);
             rc = select_value(c, depth + 1, level + 1, next, nnext, &v);
-            if (rc == 0 && nnext > 0) { /* duplicate keys: the last one decides */
+            if (rc == 0) { /* duplicate keys: the last one decides */
                 if (v) {
                     if (!res)
                         res = json_object();
