@@ -905,7 +905,7 @@ static void test_select_errors(void **state)
     slu_err_release(&err);
 }
 
-/* Every prefix of the pod and of a watch event, and single-byte mutations of the pod: an error
+/* Every prefix of the pod, and one- and two-byte mutations of the pod: an error
  * exactly when jansson fails, the reference result otherwise; never a crash. */
 static void test_select_truncation_and_mutation(void **state)
 {
