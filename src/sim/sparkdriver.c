@@ -1122,6 +1122,23 @@ static void exec_lost(struct sim_sparkdriver *m, struct sddrv *d, struct sdexec 
 
 /* ---------------------------------------------------------------- timers firing */
 
+/* The driver has ended: what only a running driver needs (the pod as started, the parsed
+ * conf, the template, the conf ConfigMap) goes, so that the finished drivers of a big run (kept
+ * until their pods go) cost a few hundred bytes each. */
+static void drv_done(struct sddrv *d)
+{
+    d->phase = D_DONE;
+    d->app_id = d->app_name = d->driver_host = NULL; /* borrowed from conf */
+    spark_conf_free(d->conf);
+    d->conf = NULL;
+    json_decref(d->pod);
+    d->pod = NULL;
+    json_decref(d->tmpl);
+    d->tmpl = NULL;
+    json_decref(d->conf_cm);
+    d->conf_cm = NULL;
+}
+
 static void fire(struct sim_sparkdriver *m, struct sdtimer *t)
 {
     struct sddrv *d = drv_of(m, t->uid);
@@ -1209,7 +1226,7 @@ static void fire(struct sim_sparkdriver *m, struct sdtimer *t)
         timer_add(m, d, T_EXIT, EXIT_MS, 0, 0);
         break;
     case T_EXIT:
-        d->phase = D_DONE;
+        drv_done(d);
         atomic_fetch_sub(&m->n_active, 1);
         atomic_fetch_add(d->exit_code == 0 ? &m->n_succeeded : &m->n_failed, 1);
         sim_cluster_pod_exit(m->c, d->ns, d->name, d->uid, d->exit_code);
@@ -1294,7 +1311,7 @@ static void driver_deleting(struct sim_cluster *c, const json_t *pod, void *arg)
         stop_driver(m, d, 143);
         cleanup(m, d);
     }
-    d->phase = D_DONE;
+    drv_done(d);
     atomic_fetch_sub(&m->n_active, 1);
     atomic_fetch_add(&m->n_failed, 1);
 }

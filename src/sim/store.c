@@ -181,6 +181,32 @@ static json_t *meta_of(json_t *obj)
     return m;
 }
 
+enum { CP_META_DEEP = 1, CP_STATUS_DEEP = 2, CP_SPEC_TOP = 4 };
+
+/* A new version of a stored object to change, sharing what the change leaves alone (stored
+ * objects are immutable, so sharing is safe; it saves a deep copy per write and the memory of
+ * the versions the event window keeps). The top level and metadata's top level are always
+ * private; CP_META_DEEP: all of metadata (for in-place changes to finalizers, ownerReferences);
+ * CP_STATUS_DEEP: all of status; CP_SPEC_TOP: spec's top level. Everything else is shared and
+ * must not be changed in place. */
+static json_t *copy_for_write(const json_t *obj, int flags)
+{
+    json_t *c = json_copy((json_t *)obj);
+    if (!c)
+        abort(); /* only on out-of-memory */
+    json_t *m = json_object_get(c, "metadata");
+    if (m)
+        json_object_set_new(c, "metadata",
+                            (flags & CP_META_DEEP) ? slu_json_copy(m) : json_copy(m));
+    json_t *st = json_object_get(c, "status");
+    if (st && (flags & CP_STATUS_DEEP))
+        json_object_set_new(c, "status", slu_json_copy(st));
+    json_t *sp = json_object_get(c, "spec");
+    if (sp && (flags & CP_SPEC_TOP))
+        json_object_set_new(c, "spec", json_copy(sp));
+    return c;
+}
+
 static const char *mstr(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(json_object_get(obj, "metadata"), key));
@@ -810,7 +836,7 @@ static void foreground_check(struct sim_store *st, const char *owner_uid, int de
         return;
     if (slu_map_get(&st->deps, owner_uid))
         return;
-    json_t *n = slu_json_copy(owner);
+    json_t *n = copy_for_write(owner, CP_META_DEEP);
     remove_finalizer(n, "foregroundDeletion");
     char *ns = slu_strdup(l->ns), *name = slu_strdup(l->name);
     struct tstore *t = l->ts;
@@ -854,7 +880,7 @@ static void remove_obj(struct sim_store *st, struct tstore *t, const char *ns, c
     json_t *cur = ttake(st, t, ns, name);
     if (!cur)
         return;
-    json_t *del = slu_json_copy(cur);
+    json_t *del = copy_for_write(cur, 0);
     json_decref(cur);
     uint64_t rv = ++st->rv;
     set_rv(del, rv);
@@ -1573,8 +1599,7 @@ static int finish_update(struct sim_store *st, struct tstore *t, const struct si
         if (rt->is_crd && rt->schema) {
             res = slu_json_copy(old);
         } else {
-            res = json_copy(old);
-            json_object_set_new(res, "metadata", slu_json_copy(json_object_get(old, "metadata")));
+            res = copy_for_write(old, 0);
         }
         json_t *s = json_object_get(nobj, "status");
         if (s)
@@ -1768,11 +1793,7 @@ static int mutate_impl(struct sim_store *st, const struct sim_rtype *rt, const c
     }
     json_t *copy;
     if (status_only) {
-        copy = json_copy(old);
-        json_object_set_new(copy, "metadata", slu_json_copy(json_object_get(old, "metadata")));
-        json_t *ost = json_object_get(old, "status");
-        if (ost)
-            json_object_set_new(copy, "status", slu_json_copy(ost));
+        copy = copy_for_write(old, CP_STATUS_DEEP);
     } else {
         copy = slu_json_copy(old);
     }
@@ -1902,7 +1923,7 @@ int sim_store_bind(struct sim_store *st, const char *ns, const char *name, const
         pthread_mutex_unlock(&st->mu);
         return err_notfound(err, st->rt_pods, name);
     }
-    json_t *copy = slu_json_copy(old);
+    json_t *copy = copy_for_write(old, CP_STATUS_DEEP | CP_SPEC_TOP);
     int rc = bind_fn(&b, copy, err);
     if (rc) {
         pthread_mutex_unlock(&st->mu);
@@ -2018,7 +2039,7 @@ static int delete_locked(struct sim_store *st, struct tstore *t, const struct si
     }
 
     if (o->dry_run) {
-        json_t *c = slu_json_copy(cur);
+        json_t *c = copy_for_write(cur, 0);
         if (grace > 0 || has_finalizers(cur))
             mark_deleting(c, grace);
         if (out)
@@ -2032,7 +2053,7 @@ static int delete_locked(struct sim_store *st, struct tstore *t, const struct si
         /* already being deleted: a shorter grace period may finish it */
         int64_t cur_grace = slu_json_int(cur, "metadata.deletionGracePeriodSeconds", 0);
         if (is_pod && grace < cur_grace) {
-            json_t *c = slu_json_copy(cur);
+            json_t *c = copy_for_write(cur, 0);
             if (grace > 0) {
                 mark_deleting(c, grace);
                 json_t *s = commit_put(st, t, rt, c, cur);
@@ -2057,7 +2078,7 @@ static int delete_locked(struct sim_store *st, struct tstore *t, const struct si
     }
 
     if (rt == st->rt_ns) {
-        json_t *c = slu_json_copy(cur);
+        json_t *c = copy_for_write(cur, CP_STATUS_DEEP);
         mark_deleting(c, 0);
         json_t *status = json_object_get(c, "status");
         if (!json_is_object(status)) {
@@ -2085,7 +2106,7 @@ static int delete_locked(struct sim_store *st, struct tstore *t, const struct si
             json_t *dep = by_uid(st, du.items[i], &l);
             if (!dep)
                 continue;
-            json_t *c = slu_json_copy(dep);
+            json_t *c = copy_for_write(dep, CP_META_DEEP);
             json_t *refs = json_object_get(meta_of(c), "ownerReferences");
             for (size_t j = json_array_size(refs); j-- > 0;) {
                 if (slu_streq(json_string_value(json_object_get(json_array_get(refs, j), "uid")),
@@ -2102,7 +2123,7 @@ static int delete_locked(struct sim_store *st, struct tstore *t, const struct si
         if (!cur)
             return err_notfound(err, rt, name);
     } else if (slu_streq(policy, "Foreground") && dm && dm->len > 0) {
-        json_t *c = slu_json_copy(cur);
+        json_t *c = copy_for_write(cur, CP_META_DEEP);
         mark_deleting(c, 0);
         json_t *fin = json_object_get(meta_of(c), "finalizers");
         if (!json_is_array(fin)) {
@@ -2133,7 +2154,7 @@ static int delete_locked(struct sim_store *st, struct tstore *t, const struct si
     }
 
     if (grace > 0 || has_finalizers(cur)) {
-        json_t *c = slu_json_copy(cur);
+        json_t *c = copy_for_write(cur, 0);
         mark_deleting(c, grace);
         json_t *s = commit_put(st, t, rt, c, cur);
         if (out)

@@ -6,7 +6,9 @@
  *
  * Locking: one store mutex guards every table and the event ring; stored objects are immutable
  * json_t (shared with readers by reference: json_incref to keep, never modify); a write replaces
- * the stored object with a new one. resourceVersion is one global counter.
+ * the stored object with a new one, which shares the subtrees the write left alone (spec on a
+ * status write, status on a spec write) with the old one. resourceVersion is one global
+ * counter.
  */
 #ifndef SLU_SIM_STORE_H
 #define SLU_SIM_STORE_H
@@ -143,10 +145,10 @@ int sim_store_mutate_opts(struct sim_store *st, const struct sim_rtype *rt, cons
                           const char *name, const char *subresource,
                           const struct sim_write_opts *wo, sim_mutate_fn fn, void *ud, json_t **out,
                           struct slu_err *err);
-/* sim_store_mutate(..., "status") for the in-process models: fn gets private copies of status
- * and metadata only and must change nothing else (the other members are shared with the stored
- * object, read-only); saves a deep copy of the object per write. The new version shares them
- * with the old one too. */
+/* sim_store_mutate(..., "status") for the in-process models: fn gets a private copy of status
+ * and must change nothing else (spec and the rest are shared with the stored object, read-only;
+ * a change of metadata's top level is dropped, as for any status write); saves a deep copy of
+ * the object per write. The new version shares all but status with the old one. */
 int sim_store_mutate_status(struct sim_store *st, const struct sim_rtype *rt, const char *ns,
                             const char *name, sim_mutate_fn fn, void *ud, json_t **out,
                             struct slu_err *err);
