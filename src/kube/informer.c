@@ -46,6 +46,9 @@ struct kube_informer {
     int64_t resync_ms;
     kube_project_fn project;
     bool compact; /* values are struct blob (serialized JSON), not json_t */
+    const char *const *select;
+    size_t nselect;
+    bool no_old_on_update;
     struct kube_informer_handlers h;
 
     pthread_rwlock_t mu;    /* store and indexes */
@@ -88,6 +91,16 @@ static void *encode(struct kube_informer *inf, json_t *p)
     b->len = n;
     memcpy(b->data, s ? s : "", n + 1);
     free(s);
+    return b;
+}
+
+/* The store value of an unprojected object given as its JSON text (compact mode). */
+static void *encode_raw(const char *raw, size_t n)
+{
+    struct blob *b = slu_malloc(sizeof(*b) + n + 1);
+    b->len = n;
+    memcpy(b->data, raw, n);
+    b->data[n] = '\0';
     return b;
 }
 
@@ -141,6 +154,9 @@ struct kube_informer *kube_informer_new(struct kube_client *c, const struct kube
     inf->resync_ms = o->resync_ms > 0 ? o->resync_ms : 0;
     inf->project = o->project;
     inf->compact = o->compact;
+    inf->select = o->select;
+    inf->nselect = o->nselect;
+    inf->no_old_on_update = o->no_old_on_update;
     if (h)
         inf->h = *h;
     pthread_rwlock_init(&inf->mu, NULL);
@@ -363,7 +379,16 @@ static int relist(struct kube_informer *inf, struct slu_err *err)
 
 /* ---------------------------------------------------------------- watching */
 
+static bool on_event_raw(void *ud, const char *type, json_t *obj, const char *raw, size_t raw_len);
+
 static bool on_event(void *ud, const char *type, json_t *obj)
+{
+    return on_event_raw(ud, type, obj, NULL, 0);
+}
+
+/* raw: the object's text when the watch passed it (compact mode stores it as it is when the
+ * object is neither projected nor selected). */
+static bool on_event_raw(void *ud, const char *type, json_t *obj, const char *raw, size_t raw_len)
 {
     struct kube_informer *inf = ud;
     if (strcmp(type, "ERROR") == 0)
@@ -400,15 +425,19 @@ static bool on_event(void *ud, const char *type, json_t *obj)
         json_decref(old);
     } else { /* ADDED, MODIFIED */
         json_t *p = project(inf, obj);
+        bool as_is = inf->compact && raw && !inf->project && !inf->select;
+        void *nv = as_is ? encode_raw(raw, raw_len) : encode(inf, json_incref(p));
         pthread_rwlock_wrlock(&inf->mu);
         void *ov = slu_map_take(&inf->store, key);
-        json_t *old = decode(inf, ov);
+        bool need_old = inf->indexes.len > 0 || !inf->no_old_on_update;
+        json_t *old = need_old ? decode(inf, ov) : NULL;
+        bool existed = ov != NULL;
         if (ov)
             inf->store.free_value(ov);
-        slu_map_put(&inf->store, key, encode(inf, json_incref(p)));
+        slu_map_put(&inf->store, key, nv);
         index_update(inf, key, old, p);
         pthread_rwlock_unlock(&inf->mu);
-        if (old) {
+        if (existed) {
             if (inf->h.on_update)
                 inf->h.on_update(inf->h.ud, old, p);
         } else if (inf->h.on_add) {
@@ -464,7 +493,10 @@ static void *informer_main(void *arg)
                                      .field_selector = inf->fsel,
                                      .resource_version = inf->last_rv,
                                      .allow_bookmarks = true,
-                                     .timeout_seconds = timeout};
+                                     .timeout_seconds = timeout,
+                                     .select = inf->select,
+                                     .nselect = inf->nselect,
+                                     .raw_cb = inf->compact ? on_event_raw : NULL};
         inf->events_this_watch = 0;
         int64_t t0 = slu_now_mono_ns();
         int rc = kube_watch(inf->c, &inf->res, inf->ns, &wo, on_event, inf, &inf->stop, &err);

@@ -285,6 +285,15 @@ struct kube_watch_opts {
     const char *resource_version; /* NULL or "0": start with ADDED for every current object */
     bool allow_bookmarks;
     int timeout_seconds; /* 0: server default */
+    /* Optional, to parse less: only these paths of each event's object are built
+     * (slu_json_parse_select paths relative to the object, e.g. "metadata.labels",
+     * "status.containerStatuses.*.state"); metadata.name, namespace, uid, resourceVersion and
+     * deletionTimestamp are always kept, and ERROR events are parsed whole. NULL: whole objects. */
+    const char *const *select;
+    size_t nselect;
+    /* Optional: called instead of cb with, in addition, the raw JSON text of the event's object
+     * (valid during the call only), for a caller that keeps the text without printing it again. */
+    bool (*raw_cb)(void *ud, const char *type, json_t *object, const char *raw, size_t raw_len);
 };
 
 /* Called for every event: type "ADDED|MODIFIED|DELETED|BOOKMARK|ERROR", object borrowed. Return
@@ -326,6 +335,14 @@ struct kube_informer_opts {
      * projected pods in ~60 MB instead of ~300 MB) for a parse on every get/list/handler call,
      * which then return private (still immutable-by-contract) objects instead of shared ones. */
     bool compact;
+    /* Optional: the paths of each watched object the handlers and project read (see
+     * kube_watch_opts.select); the rest of each watch event is skipped unparsed. The list's
+     * objects are still parsed whole. The array must outlive the informer. */
+    const char *const *select;
+    size_t nselect;
+    /* on_update gets old_obj NULL (saves decoding the stored copy in compact mode), for handlers
+     * that do not compare. */
+    bool no_old_on_update;
 };
 
 struct kube_informer;

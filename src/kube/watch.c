@@ -65,10 +65,26 @@ void kube__lines_release(struct kube__lines *l)
 int kube__watch_parse_event(const char *line, size_t len, char type[16], json_t **obj,
                             struct slu_err *err)
 {
+    return kube__watch_parse_event_sel(line, len, NULL, 0, type, obj, err);
+}
+
+int kube__watch_parse_event_sel(const char *line, size_t len, const char *const *sel, size_t nsel,
+                                char type[16], json_t **obj, struct slu_err *err)
+{
     *obj = NULL;
     type[0] = '\0';
     json_t *ev = NULL;
-    int rc = slu_json_parse(line, len, WATCH_MAX_LINE, &ev, err);
+    int rc;
+    if (sel && len <= WATCH_MAX_LINE) {
+        rc = slu_json_parse_select(line, len, sel, nsel, &ev, err);
+        if (rc == 0 && slu_streq(slu_json_str(ev, "type"), "ERROR")) {
+            json_decref(ev); /* a Status: wanted whole */
+            ev = NULL;
+            rc = slu_json_parse(line, len, WATCH_MAX_LINE, &ev, err);
+        }
+    } else {
+        rc = slu_json_parse(line, len, WATCH_MAX_LINE, &ev, err);
+    }
     if (rc < 0) {
         slu_err_prefix(err, "watch event is not JSON");
         return rc;
@@ -122,6 +138,9 @@ char *kube__watch_path(const struct kube_resource *r, const char *ns,
 struct watch_ctx {
     struct kube__lines lines;
     kube_watch_fn cb;
+    bool (*raw_cb)(void *ud, const char *type, json_t *object, const char *raw, size_t raw_len);
+    const char *const *sel; /* event paths ("type", "object.…"), or NULL */
+    size_t nsel;
     void *ud;
     const atomic_bool *stop;
     int result;      /* set when an event ends the watch */
@@ -134,12 +153,21 @@ static bool on_line(void *ud, const char *line, size_t len)
     struct watch_ctx *w = ud;
     char type[16];
     json_t *obj = NULL;
-    int rc = kube__watch_parse_event(line, len, type, &obj, w->err);
+    int rc = kube__watch_parse_event_sel(line, len, w->sel, w->nsel, type, &obj, w->err);
     if (rc < 0) {
         w->result = rc;
         return false;
     }
-    bool go = w->cb(w->ud, type, obj);
+    bool go;
+    if (w->raw_cb) {
+        const char *raw = NULL;
+        size_t raw_len = 0;
+        if (slu_json_span(line, len, "object", &raw, &raw_len) != 0)
+            raw = NULL, raw_len = 0;
+        go = w->raw_cb(w->ud, type, obj, raw, raw_len);
+    } else {
+        go = w->cb(w->ud, type, obj);
+    }
     if (strcmp(type, "ERROR") == 0) {
         /* the object is a Status */
         char *s = slu_json_dumps(obj);
@@ -184,6 +212,25 @@ int kube_watch(struct kube_client *c, const struct kube_resource *r, const char 
     char *path = kube__watch_path(r, ns, opts);
     struct watch_ctx w = {
         .lines = {.max_line = WATCH_MAX_LINE}, .cb = cb, .ud = ud, .stop = stop, .err = e};
+    struct slu_vec sel = {0};
+    if (opts && opts->raw_cb)
+        w.raw_cb = opts->raw_cb;
+    if (opts && opts->select) {
+        static const char *const always[] = {"type",
+                                             "object.apiVersion",
+                                             "object.kind",
+                                             "object.metadata.name",
+                                             "object.metadata.namespace",
+                                             "object.metadata.uid",
+                                             "object.metadata.resourceVersion",
+                                             "object.metadata.deletionTimestamp"};
+        for (size_t i = 0; i < SLU_ARRAY_LEN(always); i++)
+            slu_vec_push(&sel, slu_strdup(always[i]));
+        for (size_t i = 0; i < opts->nselect; i++)
+            slu_vec_push(&sel, slu_asprintf("object.%s", opts->select[i]));
+        w.sel = (const char *const *)sel.items;
+        w.nsel = sel.len;
+    }
     struct kube__req rq = {.method = "GET",
                            .path_query = path,
                            .retry = KUBE__RETRY_NONE,
@@ -203,6 +250,7 @@ int kube_watch(struct kube_client *c, const struct kube_resource *r, const char 
     if (rc == 0)
         slu_err_release(e);
     kube__lines_release(&w.lines);
+    slu_vec_release(&sel, free);
     free(path);
     slu_err_release(&local);
     return rc;

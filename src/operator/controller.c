@@ -86,6 +86,12 @@ static json_t *project_pod(const json_t *pod)
     return out;
 }
 
+/* What project_pod (and op_executor_state_of / op_driver_state_of) read: the rest of each pod
+ * watch event is skipped unparsed (metadata identity is always kept by the watch). */
+static const char *const pod_select[] = {"metadata.labels", "status.phase",
+                                         "status.containerStatuses.*.name",
+                                         "status.containerStatuses.*.state.terminated"};
+
 static void index_pod_app(const json_t *pod, struct slu_vec *out)
 {
     const char *app = op__label(pod, SPARK_LABEL_APP_NAME);
@@ -553,13 +559,16 @@ struct op_controller *op_controller_new(struct kube_client *c, const struct op_c
         struct kube_informer_opts ao = {.resource = &OP_RES_SPARKAPPS,
                                         .namespace = ctl->nsw[i].ns,
                                         .resync_ms = ctl->o.resync_ms,
-                                        .compact = true};
+                                        .compact = true,
+                                        .no_old_on_update = true};
         ctl->nsw[i].apps = kube_informer_new(c, &ao, &ah);
         struct kube_informer_opts po = {.resource = &KUBE_RES_PODS,
                                         .namespace = ctl->nsw[i].ns,
                                         .label_selector = SPARK_LABEL_LAUNCHED_BY "=true",
                                         .project = project_pod,
-                                        .compact = true};
+                                        .compact = true,
+                                        .select = pod_select,
+                                        .nselect = SLU_ARRAY_LEN(pod_select)};
         ctl->nsw[i].pods = kube_informer_new(c, &po, &ph);
         kube_informer_add_index(ctl->nsw[i].pods, "app", index_pod_app);
     }

@@ -1008,9 +1008,12 @@ static int run(struct rctx *r)
             return rc;
         if (op_app_state(r->app) == before && slu_streq(kube_object_rv(r->app), rvb))
             return 0; /* nothing changed: done */
-        if (op_app_state(r->app) == before && before != OP_ST_NEW &&
-            before != OP_ST_PENDING_RERUN && before != OP_ST_RESUMING)
-            return 0; /* same state, refreshed */
+        if (op_app_state(r->app) == before &&
+            (before == OP_ST_SUBMITTED || before == OP_ST_RUNNING || before == OP_ST_UNKNOWN))
+            return 0; /* same state, refreshed: the next pod event brings the next change */
+        /* any other write (an attempt recorded, a new SUBMISSION_FAILED attempt) may leave work
+         * for the handler of the state written: go on now, as the echo of our own write is not
+         * reconciled (controller.c own_echo) */
     }
     return 0;
 }
@@ -1032,6 +1035,9 @@ int op__reconcile(struct op_controller *ctl, const char *key, int64_t *requeue_m
     if (!w)
         return 0;
     json_t *app = memo_pick(ctl, key, op__app_take(ctl, w, key));
+    if (slu_log_get_level() <= SLU_LOG_DEBUG)
+        slu_debug("operator: reconcile %s at %s (%s)", key, app ? kube_object_rv(app) : "-",
+                  app ? op_state_name(op_app_state(app)) : "gone");
     int rc = 0;
     for (int round = 0; round < 5; round++) {
         if (!app)

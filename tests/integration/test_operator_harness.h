@@ -193,9 +193,18 @@ static inline int h_op_start(int idx, const char *const *extra)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (!freopen(logp, "a", stderr))
             _exit(126);
-        const char *argv[32] = {
-            bin,     "operator", "--kubeconfig", H.kcfg, "--metrics-listen", "127.0.0.1:0",
-            "--qps", "2000",     "--burst",      "4000", "--log-level",      "info"};
+        const char *argv[32] = {bin,
+                                "operator",
+                                "--kubeconfig",
+                                H.kcfg,
+                                "--metrics-listen",
+                                "127.0.0.1:0",
+                                "--qps",
+                                "2000",
+                                "--burst",
+                                "4000",
+                                "--log-level",
+                                getenv("SLU_OP_LOG_LEVEL") ? getenv("SLU_OP_LOG_LEVEL") : "info"};
         int n = 12;
         for (int i = 0; extra && extra[i] && n < 30; i++)
             argv[n++] = extra[i];
