@@ -207,6 +207,33 @@ static json_t *copy_for_write(const json_t *obj, int flags)
     return c;
 }
 
+/* Points the members of nobj (a new version about to be stored, still private) that equal the
+ * old version's at the old version's own (immutable) values: top-level members but metadata,
+ * and metadata's labels, annotations, ownerReferences, finalizers and managedFields. A body
+ * parsed from a PUT, or a private deep copy, then costs the memory of what changed only. */
+static void reshare(json_t *nobj, const json_t *old)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(nobj, k, v)
+    {
+        json_t *ov = json_object_get(old, k);
+        if (!ov || ov == v)
+            continue;
+        if (strcmp(k, "metadata") == 0) {
+            static const char *const shared[] = {"labels", "annotations", "ownerReferences",
+                                                 "finalizers", "managedFields"};
+            for (size_t i = 0; i < SLU_ARRAY_LEN(shared); i++) {
+                json_t *a = json_object_get(v, shared[i]), *b = json_object_get(ov, shared[i]);
+                if (a && b && a != b && slu_json_equal(a, b))
+                    json_object_set(v, shared[i], b);
+            }
+        } else if (slu_json_equal(v, ov)) {
+            json_object_set(nobj, k, ov); /* replaces the value in place: iteration goes on */
+        }
+    }
+}
+
 static const char *mstr(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(json_object_get(obj, "metadata"), key));
@@ -1702,6 +1729,7 @@ static int finish_update(struct sim_store *st, struct tstore *t, const struct si
         free_rt_vec(&crd_types);
         return 0;
     }
+    reshare(nobj, old);
     json_t *stored = commit_put(st, t, rt, nobj, old);
     if (out)
         *out = as_version(rt, stored);

@@ -537,6 +537,34 @@ static void test_mutate_status(void **state)
     json_decref(v3);
 }
 
+/* An update whose body repeats parts of the stored object stores those parts shared with the
+ * old version (same values, not copies); the changed parts are new. */
+static void test_update_shares(void **state)
+{
+    const struct sim_rtype *cms = T("", "configmaps");
+    json_t *o = cm("s");
+    slu_json_set_str(o, "metadata.labels.a", "b");
+    json_t *v1 = create_ok(cms, "default", o);
+    json_t *body = json_deep_copy(v1);
+    slu_json_set_str(body, "metadata.annotations.x", "y");
+    json_t *v2 = NULL;
+    assert_int_equal(sim_store_update(st, cms, "default", "s", body, NULL, NULL, &v2, NULL), 0);
+    assert_ptr_equal(json_object_get(v2, "data"), json_object_get(v1, "data"));
+    assert_ptr_equal(slu_json_path(v2, "metadata.labels"), slu_json_path(v1, "metadata.labels"));
+    assert_string_equal(slu_json_str(v2, "metadata.annotations.x"), "y");
+    assert_null(slu_json_path(v1, "metadata.annotations"));
+    body = json_deep_copy(v2);
+    slu_json_set_str(body, "data.k", "changed");
+    json_t *v3 = NULL;
+    assert_int_equal(sim_store_update(st, cms, "default", "s", body, NULL, NULL, &v3, NULL), 0);
+    assert_ptr_not_equal(json_object_get(v3, "data"), json_object_get(v2, "data"));
+    assert_string_equal(slu_json_str(v3, "data.k"), "changed");
+    assert_string_equal(slu_json_str(v2, "data.k"), "v");
+    json_decref(v1);
+    json_decref(v2);
+    json_decref(v3);
+}
+
 static void test_list_continue(void **state)
 {
     const struct sim_rtype *cms = T("", "configmaps");
@@ -645,6 +673,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_label_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mutate_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_shares, setup, teardown),
         cmocka_unit_test_setup_teardown(test_annotations_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_field_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
