@@ -34,6 +34,10 @@ struct rctx {
     int64_t requeue_ms;
     int64_t now_ms;
     bool gone;
+    /* A status staged in app but not written yet (transition to SUCCEEDING or FAILING, whose
+     * handler acts at once): saved_status is the stored one (a reference, may be NULL). */
+    bool staged;
+    json_t *saved_status;
     struct slu_err *err;
 };
 
@@ -124,10 +128,25 @@ static void reset_status(json_t *st, bool full)
 static void defer_del(struct op_controller *ctl, const char *key);
 
 /* Writes st (taken) when it differs from the current status. */
+static void unstage(struct rctx *r)
+{
+    r->staged = false;
+    json_decref(r->saved_status);
+    r->saved_status = NULL;
+}
+
 static int write_status(struct rctx *r, json_t *st)
 {
-    if (slu_json_equal(json_object_get(r->app, "status"), st)) {
+    const json_t *stored = r->staged ? r->saved_status : json_object_get(r->app, "status");
+    if (slu_json_equal(stored, st)) {
         json_decref(st);
+        if (r->staged) { /* back to what is stored */
+            json_t *app = json_copy(r->app);
+            json_object_set(app, "status", r->saved_status ? r->saved_status : json_object());
+            json_decref(r->app);
+            r->app = app;
+            unstage(r);
+        }
         return 0;
     }
     /* The status subresource reads only the status (and the resourceVersion precondition) of
@@ -166,15 +185,37 @@ static int write_status(struct rctx *r, json_t *st)
         return rc;
     json_decref(r->app);
     r->app = out;
+    unstage(r);
     memo_put(r->ctl, r->key, out);
     op__own_write(r->ctl, r->key, kube_object_rv(out));
     defer_del(r->ctl, r->key); /* whatever was held back is written or reset now */
     return 0;
 }
 
+/* SUCCEEDING and FAILING are passing states: their handler decides at once (COMPLETED/FAILED,
+ * a rerun, or a wait for the retry interval). The status is staged in r->app and written with
+ * the next transition, or by run() when the reconcile stops there: one write instead of two for
+ * every finished application, and the same Events. */
+static void stage(struct rctx *r, json_t *st)
+{
+    if (!r->staged) {
+        json_t *cur = json_object_get(r->app, "status");
+        r->saved_status = cur ? json_incref(cur) : NULL;
+        r->staged = true;
+    }
+    json_t *app = json_copy(r->app); /* shallow */
+    json_object_set_new(app, "status", st);
+    json_decref(r->app);
+    r->app = app;
+}
+
 static int transition(struct rctx *r, json_t *st, enum op_state s, const char *msg)
 {
     set_state(st, s, msg);
+    if (s == OP_ST_SUCCEEDING || s == OP_ST_FAILING) {
+        stage(r, st);
+        return 0;
+    }
     return write_status(r, st);
 }
 
@@ -839,11 +880,14 @@ static int h_submission_failed(struct rctx *r)
         }
         return submit(r);
     }
+    int rc = op__batch_cleanup(r->ctl, r->app, r->err); /* a PodGroup of a failed POST */
+    if (rc)
+        return rc;
     json_t *st = status_copy(r);
     set_time(st, "terminationTime", r->now_ms);
     const char *msg = slu_json_str(st, "applicationState.errorMessage");
     char *m = slu_strdup(msg ? msg : "");
-    int rc = transition(r, st, OP_ST_FAILED, m);
+    rc = transition(r, st, OP_ST_FAILED, m);
     if (rc == 0)
         op__event(r->ctl, r->app, "Warning", "SparkApplicationFailed",
                   "SparkApplication %s failed: %s", r->name, m);
@@ -993,7 +1037,20 @@ static int step(struct rctx *r)
     }
 }
 
+static int run_steps(struct rctx *r);
+
+/* The state handlers from the app's state on, then the write of a staged status. */
 static int run(struct rctx *r)
+{
+    int rc = run_steps(r);
+    if (rc == 0 && r->staged && !r->gone) {
+        json_t *st = json_object_get(r->app, "status");
+        rc = write_status(r, st ? json_deep_copy(st) : json_object());
+    }
+    return rc;
+}
+
+static int run_steps(struct rctx *r)
 {
     for (int i = 0; i < 8; i++) {
         if (slu_json_str(r->app, "metadata.deletionTimestamp"))
@@ -1046,6 +1103,7 @@ int op__reconcile(struct op_controller *ctl, const char *key, int64_t *requeue_m
             .ctl = ctl, .key = (char *)key, .ns = ns, .name = name, .app = app, .err = err};
         rc = run(&r);
         app = r.app;
+        unstage(&r);
         if (r.gone) {
             slu_err_release(err);
             rc = 0;
