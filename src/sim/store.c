@@ -44,13 +44,14 @@ struct tstore {
     struct slu_map lidx;
 };
 
-/* Labels whose key=value pairs are indexed: the ones that name one application, which the
- * Spark driver model (and Spark itself) selects by when cleaning up. A list whose selector
- * requires one of them by equality visits just that index entry instead of the namespace. */
+/* Labels whose key=value pairs are indexed: the ones that name one application and that lists
+ * select by (Spark's cleanup, and the Spark driver model's, by spark-app-selector; the
+ * operator's scheduled runs by scheduled-app-name). A list whose selector requires one of them
+ * by equality visits just that index entry instead of the namespace. */
 static const char *const INDEXED_LABELS[] = {
     "spark-app-selector",
     "sparkoperator.k8s.io/app-name",
-    "sparkoperator.k8s.io/submission-id",
+    "sparkoperator.k8s.io/scheduled-app-name",
 };
 
 struct uidloc {
