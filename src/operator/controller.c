@@ -384,6 +384,49 @@ static void on_app_delete(void *ud, const json_t *obj)
 
 /* ---------------------------------------------------------------- events */
 
+/* A queued Event: its namespace and its JSON text (a few hundred bytes, not a json_t). */
+struct queued_event {
+    char *body;
+    size_t len;
+    char ns[];
+};
+
+static void free_event(void *p)
+{
+    struct queued_event *e = p;
+    if (e)
+        free(e->body);
+    free(e);
+}
+
+/* Appends s as a JSON string (quotes, escapes; bytes >= 0x80 are copied: UTF-8 stays UTF-8). */
+static void put_jstr(struct slu_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    slu_buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            slu_buf_putc(b, '\\');
+            slu_buf_putc(b, (char)*p);
+        } else if (*p < 0x20) {
+            char u[7] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0};
+            slu_buf_puts(b, u);
+        } else {
+            slu_buf_putc(b, (char)*p);
+        }
+    }
+    slu_buf_putc(b, '"');
+}
+
+static void put_field(struct slu_buf *b, const char *key, const char *val, bool comma)
+{
+    if (comma)
+        slu_buf_putc(b, ',');
+    put_jstr(b, key);
+    slu_buf_putc(b, ':');
+    put_jstr(b, val);
+}
+
 void op__event(struct op_controller *ctl, const json_t *app, const char *type, const char *reason,
                const char *fmt, ...)
 {
@@ -398,22 +441,52 @@ void op__event(struct op_controller *ctl, const json_t *app, const char *type, c
     char *msg = slu_vasprintf(fmt, ap);
     va_end(ap);
     const char *name = kube_object_name(app), *ns = kube_object_namespace(app);
+    if (!name || !ns) {
+        free(msg);
+        return;
+    }
     char ts[40];
     slu_time_format_rfc3339(slu_now_unix(), ts, sizeof ts);
-    char *ename = slu_asprintf("%s.%016llx", name, (unsigned long long)slu_random_u64());
-    json_t *ev = json_pack(
-        "{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s?, s:s?}, s:s, s:s, s:s, s:{s:s, "
-        "s:s}, s:s, s:s, s:i, s:s, s:s}",
-        "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace", ns,
-        "involvedObject", "apiVersion", OP_GROUP "/" OP_VERSION, "kind", "SparkApplication", "name",
-        name, "namespace", ns, "uid", kube_object_uid(app), "resourceVersion", kube_object_rv(app),
-        "reason", reason, "message", msg, "type", type, "source", "component", OP_EVENT_SOURCE,
-        "host", ctl->hostname, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
-        "reportingComponent", OP_EVENT_SOURCE, "reportingInstance", ctl->hostname);
-    free(ename);
+    /* as client-go: <object>.<hex time>, here nanoseconds plus a process counter (unique) */
+    static atomic_uint_fast64_t seq;
+    char ename[300];
+    snprintf(ename, sizeof ename, "%.240s.%llx%llx", name, (unsigned long long)slu_now_real_ns(),
+             (unsigned long long)(atomic_fetch_add(&seq, 1) & 0xfff));
+    struct slu_buf b = {0};
+    slu_buf_puts(&b, "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{");
+    put_field(&b, "name", ename, false);
+    put_field(&b, "namespace", ns, true);
+    slu_buf_puts(&b, "},\"involvedObject\":{");
+    put_field(&b, "apiVersion", OP_GROUP "/" OP_VERSION, false);
+    put_field(&b, "kind", "SparkApplication", true);
+    put_field(&b, "name", name, true);
+    put_field(&b, "namespace", ns, true);
+    if (kube_object_uid(app))
+        put_field(&b, "uid", kube_object_uid(app), true);
+    if (kube_object_rv(app))
+        put_field(&b, "resourceVersion", kube_object_rv(app), true);
+    slu_buf_putc(&b, '}');
+    put_field(&b, "reason", reason, true);
+    put_field(&b, "message", msg, true);
+    put_field(&b, "type", type, true);
+    slu_buf_puts(&b, ",\"source\":{");
+    put_field(&b, "component", OP_EVENT_SOURCE, false);
+    put_field(&b, "host", ctl->hostname, true);
+    slu_buf_putc(&b, '}');
+    put_field(&b, "firstTimestamp", ts, true);
+    put_field(&b, "lastTimestamp", ts, true);
+    slu_buf_puts(&b, ",\"count\":1");
+    put_field(&b, "reportingComponent", OP_EVENT_SOURCE, true);
+    put_field(&b, "reportingInstance", ctl->hostname, true);
+    slu_buf_putc(&b, '}');
     free(msg);
-    if (!ev || slu_bqueue_push(&ctl->events, ev) != 0)
-        json_decref(ev);
+    size_t nsl = strlen(ns);
+    struct queued_event *e = slu_malloc(sizeof *e + nsl + 1);
+    memcpy(e->ns, ns, nsl + 1);
+    e->len = b.len;
+    e->body = slu_buf_steal(&b);
+    if (slu_bqueue_push(&ctl->events, e) != 0)
+        free_event(e);
 }
 
 static void *recorder_main(void *arg)
@@ -426,13 +499,16 @@ static void *recorder_main(void *arg)
             break;
         if (rc)
             continue;
-        json_t *ev = item;
+        struct queued_event *e = item;
+        char *path = kube_resource_path(&KUBE_RES_EVENTS, e->ns, NULL, NULL);
         struct slu_err err = {0};
-        if (op__create(ctl, &KUBE_RES_EVENTS, slu_json_str(ev, "metadata.namespace"), ev, NULL,
-                       &err) < 0)
-            slu_debug("operator: event %s: %s", slu_json_str(ev, "reason"), err.msg);
+        atomic_fetch_add(&ctl->api_calls, 1);
+        if (kube_request(ctl->c, "POST", path, "application/json", e->body, e->len, NULL, NULL,
+                         &err) < 0)
+            slu_debug("operator: event in %s: %s", e->ns, err.msg);
         slu_err_release(&err);
-        json_decref(ev);
+        free(path);
+        free_event(e);
     }
     return NULL;
 }
@@ -686,7 +762,7 @@ void op_controller_free(struct op_controller *ctl)
     slu_map_release(&ctl->defer);
     slu_map_release(&ctl->own);
     pthread_mutex_destroy(&ctl->memo_mu);
-    slu_bqueue_release(&ctl->events, free_json);
+    slu_bqueue_release(&ctl->events, free_event);
     op__metrics_release(&ctl->m);
     pthread_mutex_destroy(&ctl->mu);
     pthread_mutex_destroy(&ctl->obs_mu);
