@@ -112,7 +112,12 @@ static json_t *decode(struct kube_informer *inf, void *v)
     if (!inf->compact)
         return json_incref(v);
     struct blob *b = v;
-    json_t *o = json_loadb(b->data, b->len, 0, NULL);
+    /* text this informer stored (or the server sent): slu_json_parse_select builds the whole
+     * value about 3x faster than json_loadb (docs/benchmarks.md, "JSON scanning") */
+    static const char *const whole[] = {""};
+    json_t *o = NULL;
+    if (slu_json_parse_select(b->data, b->len, whole, 1, &o, NULL) != 0)
+        o = NULL;
     return o ? o : json_object();
 }
 
