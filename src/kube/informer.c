@@ -471,6 +471,7 @@ static void *informer_main(void *arg)
     struct kube_informer *inf = arg;
     int attempt = 0;
     bool need_list = true;
+    int last_list_err = 0; /* the code of the last failed list (logging) */
     int64_t next_resync = inf->resync_ms ? slu_now_mono_ns() + inf->resync_ms * 1000000 : 0;
     while (!atomic_load(&inf->stop)) {
         struct slu_err err = {0};
@@ -479,12 +480,30 @@ static void *informer_main(void *arg)
             if (rc == SLU_ECANCELED)
                 break;
             if (rc < 0) {
-                slu_warn("informer %s: list failed: %s", inf->res.plural, err.msg);
+                /* said once per kind of failure, then at debug level until a list succeeds:
+                 * a missing CRD must not fill the log every 30 s */
+                bool repeat = err.code == last_list_err;
+                last_list_err = err.code;
+                const char *grp = inf->res.group && *inf->res.group ? inf->res.group : "";
+                if (rc == SLU_ENOTFOUND)
+                    slu_log(repeat ? SLU_LOG_DEBUG : SLU_LOG_WARN,
+                            "informer %s: the resource %s%s%s (%s) is not served by the API "
+                            "server (is its CustomResourceDefinition installed?); retrying "
+                            "every %d s, silently",
+                            inf->res.plural, inf->res.plural, *grp ? "." : "", grp,
+                            inf->res.version, INF_BACKOFF_CAP_MS / 1000);
+                else
+                    slu_log(repeat ? SLU_LOG_DEBUG : SLU_LOG_WARN, "informer %s: list failed: %s%s",
+                            inf->res.plural, err.msg,
+                            repeat ? "" : " (retrying; repeats are logged at debug level)");
                 slu_err_release(&err);
                 kube__sleep(kube__backoff_ms(attempt++, INF_BACKOFF_BASE_MS, INF_BACKOFF_CAP_MS),
                             &inf->stop);
                 continue;
             }
+            if (last_list_err)
+                slu_info("informer %s: listed", inf->res.plural);
+            last_list_err = 0;
             need_list = false;
             attempt = 0;
         }
