@@ -345,6 +345,11 @@ static bool own_echo(struct op_controller *ctl, const char *key, const json_t *n
         if (keep == 0)
             slu_map_del(&ctl->own, key);
     }
+    /* the memo of our last write is not needed once the cache holds that version */
+    json_t *m = slu_map_get(&ctl->memo, key);
+    int64_t mv;
+    if (m && kube_object_rv(m) && slu_parse_i64(kube_object_rv(m), &mv) == 0 && mv <= v)
+        slu_map_del(&ctl->memo, key);
     if (echo) {
         enum op_state st = op_app_state(new_obj);
         if (st != OP_ST_COMPLETED && st != OP_ST_FAILED &&
