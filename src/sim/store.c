@@ -98,6 +98,11 @@ struct sim_store {
 
     struct sim_store_stats stats;
 
+    /* interned string values: content -> json string (one reference held here); swept of
+     * strings no stored object uses any more, a slice per background pass */
+    struct slu_map strs;
+    size_t strs_cursor;
+
     struct sim_event *ring;
     size_t ring_cap;
     size_t ring_len;
@@ -786,9 +791,144 @@ static json_t *by_uid(struct sim_store *st, const char *uid, struct uidloc **loc
 
 /* Stores nobj (taken) as a new version (old: the stored one, borrowed, or NULL on create),
  * with a new resourceVersion, and emits the event. Returns the stored object (borrowed). */
+/* ---------------------------------------------------------------- interned strings */
+
+#define INTERN_MAX_LEN 96
+#define INTERN_SWEEP_SLICE 20000
+
+/* String values that are (nearly) always unique: not worth a table entry. */
+static bool intern_skip(const char *key, bool in_meta)
+{
+    if (in_meta && (strcmp(key, "name") == 0 || strcmp(key, "uid") == 0 ||
+                    strcmp(key, "resourceVersion") == 0))
+        return true;
+    size_t n = strlen(key);
+    return slu_str_has_suffix(key, "Time") || slu_str_has_suffix(key, "Timestamp") ||
+           (n > 2 && strcmp(key + n - 2, "At") == 0) || strcmp(key, "containerID") == 0 ||
+           strcmp(key, "podIP") == 0 || strcmp(key, "ip") == 0 || strcmp(key, "message") == 0;
+}
+
+/* The table's string equal to s (borrowed), after adding s when it is new. */
+static json_t *intern_str(struct sim_store *st, json_t *s)
+{
+    const char *v = json_string_value(s);
+    if (json_string_length(s) > INTERN_MAX_LEN || strlen(v) != json_string_length(s))
+        return s; /* long, or with a NUL inside (the table's keys are C strings) */
+    json_t *have = slu_map_get(&st->strs, v);
+    if (have)
+        return have;
+    slu_map_put(&st->strs, v, json_incref(s));
+    st->stats.strings_interned++;
+    return s;
+}
+
+/* An object or array that only its (private) parent holds: it may be changed in place. A
+ * container held more than once may be part of a stored version, an event or a model's state
+ * that other threads read: it is left alone (a subtree shared with the old version was interned
+ * when that was stored). */
+static bool private_container(const json_t *c)
+{
+    return (json_is_object(c) || json_is_array(c)) && c->refcount == 1;
+}
+
+/* Replaces the string values of v (private: see private_container) by the table's equal
+ * strings, so that the many objects repeating a value (images, env values, label values,
+ * condition types and reasons, defaults) hold it once. Under the store lock. */
+static void intern_tree(struct sim_store *st, json_t *v, const json_t *old, bool in_meta)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *c;
+        json_object_foreach(v, k, c)
+        {
+            const json_t *oc = json_is_object(old) ? json_object_get(old, k) : NULL;
+            if (oc == c)
+                continue;
+            if (json_is_string(c)) {
+                if (intern_skip(k, in_meta))
+                    continue;
+                json_t *i = intern_str(st, c);
+                if (i != c)
+                    json_object_set(v, k, i); /* replaces in place: iteration goes on */
+            } else if (private_container(c)) {
+                intern_tree(st, c, oc, false);
+            }
+        }
+    } else if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            json_t *c = json_array_get(v, i);
+            if (json_is_string(c)) {
+                json_t *in = intern_str(st, c);
+                if (in != c)
+                    json_array_set(v, i, in);
+            } else if (private_container(c)) {
+                intern_tree(st, c, NULL, false);
+            }
+        }
+    }
+}
+
+/* Interns a new version (metadata's own keys are told apart from the rest's). */
+static void intern_obj(struct sim_store *st, json_t *nobj, const json_t *old)
+{
+    const char *k;
+    json_t *c;
+    json_object_foreach(nobj, k, c)
+    {
+        const json_t *oc = old ? json_object_get(old, k) : NULL;
+        if (oc == c)
+            continue;
+        if (json_is_string(c)) {
+            json_t *i = intern_str(st, c);
+            if (i != c)
+                json_object_set(nobj, k, i);
+        } else if (strcmp(k, "metadata") == 0 && private_container(c)) {
+            const char *mk;
+            json_t *mc;
+            json_object_foreach(c, mk, mc)
+            {
+                const json_t *omc = json_is_object(oc) ? json_object_get(oc, mk) : NULL;
+                if (omc == mc)
+                    continue;
+                if (json_is_string(mc)) {
+                    if (intern_skip(mk, true))
+                        continue;
+                    json_t *i = intern_str(st, mc);
+                    if (i != mc)
+                        json_object_set(c, mk, i);
+                } else if (private_container(mc)) {
+                    intern_tree(st, mc, omc, false);
+                }
+            }
+        } else if (private_container(c)) {
+            intern_tree(st, c, oc, false);
+        }
+    }
+}
+
+/* Drops, from a slice of the table, the strings only the table still holds. Under the lock:
+ * a string whose count is 1 is in no stored object, event or reader's object (those hold
+ * references), so nobody can take a new one but through the table. */
+static void intern_sweep(struct sim_store *st)
+{
+    struct slu_vec dead = {0};
+    size_t it = st->strs_cursor, seen = 0;
+    const char *k;
+    void *v;
+    while (seen++ < INTERN_SWEEP_SLICE && slu_map_next(&st->strs, &it, &k, &v)) {
+        if (((json_t *)v)->refcount == 1)
+            slu_vec_push(&dead, slu_strdup(k));
+    }
+    st->strs_cursor = seen > INTERN_SWEEP_SLICE ? it : 0; /* wrapped: start again */
+    for (size_t i = 0; i < dead.len; i++)
+        slu_map_del(&st->strs, dead.items[i]);
+    slu_vec_release(&dead, free);
+}
+
 static json_t *commit_put(struct sim_store *st, struct tstore *t, const struct sim_rtype *rt,
                           json_t *nobj, json_t *old)
 {
+    intern_obj(st, nobj, old);
     const char *ns = mstr(nobj, "namespace");
     const char *name = mstr(nobj, "name");
     uint64_t rv = ++st->rv;
@@ -983,6 +1123,7 @@ struct sim_store *sim_store_new(size_t event_window)
     slu_map_init(&st->deps, free_depset);
     slu_map_init(&st->ns_count, free);
     slu_map_init(&st->snaps, free_snap);
+    slu_map_init(&st->strs, decref_value);
     st->ring_cap = event_window ? event_window : DEFAULT_EVENT_WINDOW;
     st->ring = slu_calloc(st->ring_cap, sizeof *st->ring);
     st->continue_ttl_ms = DEFAULT_CONTINUE_TTL_MS;
@@ -1038,6 +1179,7 @@ void sim_store_free(struct sim_store *st)
         sim_event_release(&st->ring[s % st->ring_cap]);
     free(st->ring);
     slu_map_release(&st->snaps);
+    slu_map_release(&st->strs);
     slu_map_release(&st->storages);
     slu_map_release(&st->uids);
     slu_map_release(&st->deps);
@@ -1062,6 +1204,7 @@ void sim_store_stats(struct sim_store *st, struct sim_store_stats *out)
     pthread_mutex_lock(&st->mu);
     *out = st->stats;
     out->objects = st->uids.len;
+    out->strings = st->strs.len;
     out->watchers = st->watchers.len;
     out->rv = st->rv;
     pthread_mutex_unlock(&st->mu);
@@ -2683,6 +2826,7 @@ void sim_store_gc_run(struct sim_store *st)
     }
     slu_vec_release(&pend, free);
     expire_snaps(st);
+    intern_sweep(st);
     pthread_mutex_unlock(&st->mu);
 }
 

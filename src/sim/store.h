@@ -172,12 +172,14 @@ int sim_store_watch_types(struct sim_store *st, const struct sim_rtype *const *r
 
 /* Counters for scale checks and tests (a consistent snapshot). */
 struct sim_store_stats {
-    uint64_t rv;              /* the current resourceVersion */
-    uint64_t objects;         /* stored objects, every type */
-    uint64_t watchers;        /* open watchers */
-    uint64_t events;          /* events appended to the window since start */
-    uint64_t watcher_wakeups; /* blocked watchers signalled for an event they want */
-    uint64_t list_examined;   /* objects looked at by unpaged lists (selector checks) */
+    uint64_t rv;               /* the current resourceVersion */
+    uint64_t objects;          /* stored objects, every type */
+    uint64_t watchers;         /* open watchers */
+    uint64_t events;           /* events appended to the window since start */
+    uint64_t watcher_wakeups;  /* blocked watchers signalled for an event they want */
+    uint64_t list_examined;    /* objects looked at by unpaged lists (selector checks) */
+    uint64_t strings;          /* distinct string values held once for all stored objects */
+    uint64_t strings_interned; /* strings added to that table since start */
 };
 void sim_store_stats(struct sim_store *st, struct sim_store_stats *out);
 

@@ -565,6 +565,40 @@ static void test_update_shares(void **state)
     json_decref(v3);
 }
 
+/* Equal string values of different objects are held once; the table forgets values no stored
+ * object uses any more. */
+static void test_interned_strings(void **state)
+{
+    const struct sim_rtype *cms = T("", "configmaps");
+    json_t *a = cm("ia"), *b = cm("ib");
+    slu_json_set_str(a, "data.image", "registry.example/spark:4.0.0-interned");
+    slu_json_set_str(b, "data.image", "registry.example/spark:4.0.0-interned");
+    slu_json_set_str(a, "data.only", "a value only ia has");
+    json_t *sa = create_ok(cms, "default", a);
+    json_t *sb = create_ok(cms, "default", b);
+    assert_ptr_equal(slu_json_path(sa, "data.image"), slu_json_path(sb, "data.image"));
+    /* unique values (names, uids) are not kept in the table */
+    assert_ptr_not_equal(slu_json_path(sa, "metadata.uid"), slu_json_path(sb, "metadata.uid"));
+    struct sim_store_stats s1, s2;
+    sim_store_stats(st, &s1);
+    struct sim_delete_opts d = {.grace_period_seconds = -1};
+    assert_int_equal(sim_store_delete(st, cms, "default", "ia", &d, NULL, NULL), 0);
+    assert_int_equal(sim_store_delete(st, cms, "default", "ib", &d, NULL, NULL), 0);
+    json_decref(sa);
+    json_decref(sb);
+    sim_store_set_event_window(st, 1); /* the events held the last versions too (ib's stays) */
+    sim_store_gc_run(st);
+    sim_store_gc_run(st);
+    sim_store_stats(st, &s2);
+    assert_true(s2.strings < s1.strings);
+    /* a new object with the value gets it afresh */
+    json_t *c = cm("ic");
+    slu_json_set_str(c, "data.image", "registry.example/spark:4.0.0-interned");
+    json_t *sc = create_ok(cms, "default", c);
+    assert_string_equal(slu_json_str(sc, "data.image"), "registry.example/spark:4.0.0-interned");
+    json_decref(sc);
+}
+
 static void test_list_continue(void **state)
 {
     const struct sim_rtype *cms = T("", "configmaps");
@@ -674,6 +708,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_watch_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mutate_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_shares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interned_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_annotations_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_field_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
