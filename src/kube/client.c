@@ -1,14 +1,18 @@
 /*
  * client.c - the transport and the verbs: one struct kube_client serves every thread.
  *
- * Transport: libcurl easy handles taken from a pool, all attached to one CURLSH that shares the
- * DNS cache and TLS sessions (with a mutex per shared data kind); each pooled handle keeps its own
- * connection alive, so connections are reused across requests and threads (the connection cache
- * itself is not shared: libcurl does not support that between concurrent threads). HTTP/2 is
- * negotiated over TLS when the server offers it (CURL_HTTP_VERSION_2TLS). TLS material comes from
- * memory (CAINFO_BLOB, SSLCERT_BLOB, SSLKEY_BLOB): nothing is written to disk. tls-server-name is
- * honoured by putting that name in the URL and mapping it to the real host with CURLOPT_CONNECT_TO
- * (so SNI and the certificate check use it).
+ * Transport: ordinary requests (not streams) go over the lean HTTP/1.1 keep-alive transport of
+ * http1.c when the target allows it: http:// or https:// without a proxy and without a
+ * tls-server-name mapping (SLU_KUBE_TRANSPORT=curl turns it off). Everything else - watches and
+ * logs, HEAD and other methods, proxies, tls-server-name - uses libcurl: easy handles taken from
+ * a pool, all attached to one CURLSH that shares the DNS cache and TLS sessions (with a mutex per
+ * shared data kind); each pooled handle keeps its own connection alive and the options that never
+ * change are set once per handle (the connection cache itself is not shared: libcurl does not
+ * support that between concurrent threads). HTTP/2 is negotiated over TLS when the server offers
+ * it (CURL_HTTP_VERSION_2TLS). TLS material comes from memory (CAINFO_BLOB, SSLCERT_BLOB,
+ * SSLKEY_BLOB): nothing is written to disk. tls-server-name is honoured by putting that name in
+ * the URL and mapping it to the real host with CURLOPT_CONNECT_TO (so SNI and the certificate
+ * check use it).
  *
  * Auth: bearer token (re-read from token_file when the file changes), basic auth, client
  * certificates, or an exec plugin whose credentials are cached until they expire and refreshed
@@ -18,11 +22,13 @@
  * parsed as Status into struct slu_err; safe verbs are retried with exponential backoff and jitter
  * on transport errors, 429 (honouring Retry-After / details.retryAfterSeconds), 500, 503 and 504.
  * A create (POST) is only retried on 429 blindly; when its outcome is unknown (transport error or
- * 5xx) kube_create reads the object back by name and succeeds when it exists with the same owner
+ * 5xx, or the lean transport sent it again after finding a kept-alive connection closed)
+ * kube_create reads the object back by name and succeeds when it exists with the same owner
  * references and labels, or reports AlreadyExists when it is someone else's.
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,11 +93,19 @@ struct kube_client {
     pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
 
     pthread_mutex_t pool_mu;
-    CURL *pool[POOL_MAX];
+    struct curl_slot *pool[POOL_MAX];
     size_t npool;
+
+    struct kube__h1 *h1;   /* the lean transport, or NULL when the target needs libcurl */
+    _Atomic int transport; /* enum kube__transport */
+    _Atomic uint64_t n_lean, n_curl;
+    char *basic_auth; /* "Authorization: Basic ...\r\n" for the lean transport, or NULL */
 
     struct kube_token_bucket bucket;
 };
+
+struct curl_slot;
+static void slot_free(struct curl_slot *s);
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_global(void)
@@ -114,6 +128,52 @@ static void share_unlock(CURL *h, curl_lock_data data, void *ud)
     struct kube_client *c = ud;
     if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
         pthread_mutex_unlock(&c->share_mu[data]);
+}
+
+/* Does libcurl send requests for host through a proxy (its environment variables, minus our
+ * CURLOPT_NOPROXY list)? Then the lean transport, which has no proxy support, stays off. */
+static bool proxy_configured(const char *scheme, const char *host)
+{
+    if (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
+        strcmp(host, "[::1]") == 0)
+        return false;
+    const char *const names[] = {strcmp(scheme, "https") == 0 ? "https_proxy" : "http_proxy",
+                                 strcmp(scheme, "https") == 0 ? "HTTPS_PROXY" : NULL, "all_proxy",
+                                 "ALL_PROXY"};
+    for (size_t i = 0; i < SLU_ARRAY_LEN(names); i++) {
+        const char *v = names[i] ? getenv(names[i]) : NULL;
+        if (v && *v)
+            return true;
+    }
+    return false;
+}
+
+/* The lean transport for the target, when it can serve it (plain http or https, no proxy, no
+ * tls-server-name mapping); NULL otherwise. Bad TLS material also leaves it off: libcurl then
+ * reports the problem on each request, as before. */
+static struct kube__h1 *lean_new(const struct kube_client *c, const char *scheme, const char *host,
+                                 int port, const char *rest)
+{
+    bool tls = strcmp(scheme, "https") == 0;
+    if ((!tls && strcmp(scheme, "http") != 0) || c->connect_to || proxy_configured(scheme, host))
+        return NULL;
+    char *h = host[0] == '[' ? slu_strndup(host + 1, strlen(host) - 2) : slu_strdup(host);
+    struct kube__h1_conf cf = {.tls = tls,
+                               .host = h,
+                               .port = port,
+                               .path_prefix = rest,
+                               .ca_pem = c->ca_pem,
+                               .cert_pem = c->cert_pem && c->key_pem ? c->cert_pem : NULL,
+                               .key_pem = c->cert_pem && c->key_pem ? c->key_pem : NULL,
+                               .insecure = c->insecure,
+                               .max_idle = POOL_MAX};
+    struct slu_err err = {0};
+    struct kube__h1 *t = kube__h1_new(&cf, &err);
+    if (!t)
+        slu_debug("kube: lean transport off for %s: %s", host, err.msg);
+    slu_err_release(&err);
+    free(h);
+    return t;
 }
 
 /* Splits "https://host:port/path" into its parts; host may be "[v6]". */
@@ -176,16 +236,30 @@ struct kube_client *kube_client_new(const struct kube_config *cfg, struct slu_er
     } else {
         c->url_base = slu_asprintf("%s://%s:%d%s", scheme, host, port, rest);
     }
-    free(scheme);
-    free(host);
-    free(rest);
     c->ca_pem = slu_strdup(cfg->ca_pem);
     c->cert_pem = slu_strdup(cfg->client_cert_pem);
     c->key_pem = slu_strdup(cfg->client_key_pem);
     c->insecure = cfg->insecure_skip_tls_verify;
+    c->h1 = lean_new(c, scheme, host, port, rest);
+    const char *tr = getenv("SLU_KUBE_TRANSPORT");
+    atomic_init(&c->transport,
+                tr && strcmp(tr, "curl") == 0 ? KUBE__TRANSPORT_CURL : KUBE__TRANSPORT_AUTO);
+    free(scheme);
+    free(host);
+    free(rest);
     c->ns = slu_strdup(cfg->namespace && *cfg->namespace ? cfg->namespace : "default");
     c->username = slu_strdup(cfg->username);
     c->password = slu_strdup(cfg->password);
+    if (c->username) {
+        char *up = slu_asprintf("%s:%s", c->username, c->password ? c->password : "");
+        size_t ul = strlen(up);
+        char *b64 = slu_malloc(4 * ((ul + 2) / 3) + 1);
+        EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)up, (int)ul);
+        c->basic_auth = slu_asprintf("Authorization: Basic %s\r\n", b64);
+        explicit_bzero(up, ul);
+        free(up);
+        free(b64);
+    }
     c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
     c->token = slu_strdup(cfg->token);
     c->token_file = slu_strdup(cfg->token_file);
@@ -231,7 +305,11 @@ void kube_client_free(struct kube_client *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->npool; i++)
-        curl_easy_cleanup(c->pool[i]);
+        slot_free(c->pool[i]);
+    kube__h1_free(c->h1);
+    if (c->basic_auth)
+        explicit_bzero(c->basic_auth, strlen(c->basic_auth));
+    free(c->basic_auth);
     curl_share_cleanup(c->share);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_destroy(&c->share_mu[i]);
@@ -256,6 +334,19 @@ void kube_client_free(struct kube_client *c)
 const char *kube_client_namespace(const struct kube_client *c)
 {
     return c->ns;
+}
+
+void kube__client_set_transport(struct kube_client *c, enum kube__transport t)
+{
+    atomic_store(&c->transport, (int)t);
+}
+
+void kube__client_transport_counts(struct kube_client *c, uint64_t *lean, uint64_t *curl)
+{
+    if (lean)
+        *lean = atomic_load(&c->n_lean);
+    if (curl)
+        *curl = atomic_load(&c->n_curl);
 }
 
 /* ---------------------------------------------------------------- URLs */
@@ -475,30 +566,91 @@ static bool auth_invalidate(struct kube_client *c)
 
 /* ---------------------------------------------------------------- transfer */
 
-static CURL *pool_get(struct kube_client *c)
+/* A pooled libcurl handle. The options that never change are set once, when it is made
+ * (slot_new); a request sets only its own (URL, headers, method, body, timeout, data pointers). */
+struct curl_slot {
+    CURL *h;
+    char errbuf[CURL_ERROR_SIZE];
+    bool exec_cert; /* a per-request client certificate was set on it */
+};
+
+static void slot_free(struct curl_slot *s)
 {
-    CURL *h = NULL;
-    pthread_mutex_lock(&c->pool_mu);
-    if (c->npool > 0)
-        h = c->pool[--c->npool];
-    pthread_mutex_unlock(&c->pool_mu);
-    if (!h)
-        h = curl_easy_init();
-    else
-        curl_easy_reset(h);
-    return h;
+    if (!s)
+        return;
+    curl_easy_cleanup(s->h);
+    free(s);
 }
 
-static void pool_put(struct kube_client *c, CURL *h)
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud);
+static size_t on_header(char *buf, size_t size, size_t nitems, void *ud);
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un);
+
+static void slot_static_cert(struct kube_client *c, CURL *h)
+{
+    if (c->cert_pem && c->key_pem) {
+        struct curl_blob cb = {c->cert_pem, strlen(c->cert_pem), CURL_BLOB_NOCOPY};
+        struct curl_blob kb = {c->key_pem, strlen(c->key_pem), CURL_BLOB_NOCOPY};
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cb);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &kb);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    } else {
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, NULL);
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, NULL);
+    }
+}
+
+static struct curl_slot *slot_new(struct kube_client *c)
+{
+    struct curl_slot *s = slu_calloc(1, sizeof(*s));
+    CURL *h = s->h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_SHARE, c->share);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+    if (c->connect_to)
+        curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
+    if (c->ca_pem) {
+        struct curl_blob blob = {c->ca_pem, strlen(c->ca_pem), CURL_BLOB_NOCOPY};
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+    }
+    if (c->insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    slot_static_cert(c, h);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    return s;
+}
+
+static struct curl_slot *pool_get(struct kube_client *c)
+{
+    struct curl_slot *s = NULL;
+    pthread_mutex_lock(&c->pool_mu);
+    if (c->npool > 0)
+        s = c->pool[--c->npool];
+    pthread_mutex_unlock(&c->pool_mu);
+    return s ? s : slot_new(c);
+}
+
+static void pool_put(struct kube_client *c, struct curl_slot *s)
 {
     pthread_mutex_lock(&c->pool_mu);
     if (c->npool < POOL_MAX) {
-        c->pool[c->npool++] = h;
-        h = NULL;
+        c->pool[c->npool++] = s;
+        s = NULL;
     }
     pthread_mutex_unlock(&c->pool_mu);
-    if (h)
-        curl_easy_cleanup(h);
+    slot_free(s);
 }
 
 struct xfer {
@@ -509,7 +661,8 @@ struct xfer {
     size_t cap;
     bool overflow;
     bool cb_stopped;
-    bool not_sent; /* the connection could not be made: the server saw nothing */
+    bool not_sent;    /* the connection could not be made: the server saw nothing */
+    bool stale_retry; /* lean transport: sent again after a reused connection was closed */
     long status;
     char retry_after[64];
 };
@@ -592,115 +745,134 @@ int64_t kube__backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms)
     return d / 2 + (int64_t)(slu_random_u64() % (uint64_t)(d / 2 + 1));
 }
 
-/* One HTTP exchange. Returns 0 when an answer arrived (any status), or a transport error. */
-static int perform_once(struct kube_client *c, const struct kube__req *rq, struct xfer *x,
-                        struct slu_err *err)
+/* The request headers both transports send (besides Host, User-Agent, Content-Length). */
+static void common_headers(struct kube_client *c, const struct kube__req *rq, const char *token,
+                           struct slu_buf *h)
 {
-    char *token = NULL, *xcert = NULL, *xkey = NULL;
-    int rc = auth_current(c, &token, &xcert, &xkey, err);
-    if (rc < 0)
-        return rc;
-    CURL *h = pool_get(c);
+    slu_buf_puts(h, "Accept: application/json\r\n");
+    if (rq->content_type) {
+        slu_buf_puts(h, "Content-Type: ");
+        slu_buf_puts(h, rq->content_type);
+        slu_buf_puts(h, "\r\n");
+    }
+    if (token && *token) {
+        slu_buf_puts(h, "Authorization: Bearer ");
+        slu_buf_puts(h, token);
+        slu_buf_puts(h, "\r\n");
+    } else if (c->basic_auth && !token) {
+        slu_buf_puts(h, c->basic_auth);
+    }
+}
+
+/* Can the lean transport carry this request? */
+static bool lean_eligible(struct kube_client *c, const struct kube__req *rq)
+{
+    if (!c->h1 || rq->on_data || rq->stop ||
+        atomic_load_explicit(&c->transport, memory_order_relaxed) == KUBE__TRANSPORT_CURL)
+        return false;
+    const char *m = rq->method;
+    return strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
+           strcmp(m, "PATCH") == 0 || strcmp(m, "DELETE") == 0;
+}
+
+static int perform_lean(struct kube_client *c, const struct kube__req *rq, struct xfer *x,
+                        const char *token, const char *xcert, const char *xkey, struct slu_err *err)
+{
+    struct slu_buf hdrs = {0};
+    common_headers(c, rq, token, &hdrs);
+    int64_t tmo = rq->timeout_ms == 0 ? c->timeout_ms : rq->timeout_ms;
+    struct kube__h1_call call = {.method = rq->method,
+                                 .path_query = rq->path_query,
+                                 .headers = hdrs.data,
+                                 .body = rq->body,
+                                 .body_len = rq->body ? rq->body_len : 0,
+                                 .timeout_ms = tmo,
+                                 .cert_pem = xcert && xkey ? xcert : NULL,
+                                 .key_pem = xcert && xkey ? xkey : NULL,
+                                 .body_out = x->body,
+                                 .body_cap = x->cap,
+                                 .err_out = &x->errbody,
+                                 .err_cap = MAX_ERR_BODY};
+    struct kube__h1_result res;
+    int rc = kube__h1_do(c->h1, &call, &res, err);
+    explicit_bzero(hdrs.data, hdrs.len);
+    slu_buf_release(&hdrs);
+    x->status = res.status;
+    x->not_sent = res.not_sent;
+    x->overflow = res.overflow;
+    x->stale_retry = res.stale_retry;
+    memcpy(x->retry_after, res.retry_after, sizeof(x->retry_after));
+    atomic_fetch_add_explicit(&c->n_lean, 1, memory_order_relaxed);
+    return rc;
+}
+
+static int perform_curl(struct kube_client *c, const struct kube__req *rq, struct xfer *x,
+                        const char *token, const char *xcert, const char *xkey, struct slu_err *err)
+{
+    struct curl_slot *slot = pool_get(c);
+    CURL *h = slot->h;
     x->h = h;
-    char errbuf[CURL_ERROR_SIZE] = "";
+    slot->errbuf[0] = '\0';
     struct slu_buf url = {0};
     slu_buf_puts(&url, c->url_base);
     slu_buf_puts(&url, rq->path_query);
+    struct slu_buf hb = {0};
+    common_headers(c, rq, token, &hb);
+    slu_buf_puts(&hb, "Expect:\r\n");
     struct curl_slist *hdrs = NULL;
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    char *tmp = NULL;
-    if (rq->content_type) {
-        tmp = slu_asprintf("Content-Type: %s", rq->content_type);
-        hdrs = curl_slist_append(hdrs, tmp);
-        free(tmp);
+    for (char *p = hb.data, *e; p && (e = strstr(p, "\r\n")) != NULL; p = e + 2) {
+        *e = '\0';
+        hdrs = curl_slist_append(hdrs, p);
     }
-    if (token && *token) {
-        tmp = slu_asprintf("Authorization: Bearer %s", token);
-        hdrs = curl_slist_append(hdrs, tmp);
-        explicit_bzero(tmp, strlen(tmp));
-        free(tmp);
-    }
+    explicit_bzero(hb.data, hb.len);
+    slu_buf_release(&hb);
     curl_easy_setopt(h, CURLOPT_URL, url.data);
-    curl_easy_setopt(h, CURLOPT_SHARE, c->share);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
     int64_t tmo = rq->timeout_ms == 0 ? c->timeout_ms : rq->timeout_ms;
-    if (tmo > 0)
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)tmo);
-    if (c->connect_to)
-        curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
-    if (c->ca_pem) {
-        struct curl_blob blob = {c->ca_pem, strlen(c->ca_pem), CURL_BLOB_NOCOPY};
-        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
-    }
-    if (c->insecure) {
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    const char *cert = xcert ? xcert : c->cert_pem;
-    const char *key = xkey ? xkey : c->key_pem;
-    if (cert && key) {
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, tmo > 0 ? (long)tmo : 0L);
+    if (xcert && xkey) {
         /* COPY: the exec plugin's strings are freed below, before the handle is reused */
-        struct curl_blob cb = {(void *)cert, strlen(cert), CURL_BLOB_COPY};
-        struct curl_blob kb = {(void *)key, strlen(key), CURL_BLOB_COPY};
+        struct curl_blob cb = {(void *)xcert, strlen(xcert), CURL_BLOB_COPY};
+        struct curl_blob kb = {(void *)xkey, strlen(xkey), CURL_BLOB_COPY};
         curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cb);
         curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
         curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &kb);
         curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-    }
-    if (c->username && !token) {
-        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        curl_easy_setopt(h, CURLOPT_USERNAME, c->username);
-        curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+        slot->exec_cert = true;
+    } else if (slot->exec_cert) {
+        slot_static_cert(c, h);
+        slot->exec_cert = false;
     }
     if (strcmp(rq->method, "GET") == 0) {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
     } else {
-        if (strcmp(rq->method, "POST") != 0)
-            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
-        else
-            curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+                         strcmp(rq->method, "POST") != 0 ? rq->method : NULL);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(rq->body ? rq->body_len : 0));
     }
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-    if (rq->stop) {
-        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    }
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, rq->stop ? 0L : 1L);
     CURLcode cc = curl_easy_perform(h);
     x->not_sent = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
                   cc == CURLE_COULDNT_RESOLVE_PROXY;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
     curl_slist_free_all(hdrs);
     slu_buf_release(&url);
-    if (token)
-        explicit_bzero(token, strlen(token));
-    free(token);
-    free(xcert);
-    if (xkey)
-        explicit_bzero(xkey, strlen(xkey));
-    free(xkey);
+    char errbuf[CURL_ERROR_SIZE];
+    slu_strlcpy(errbuf, slot->errbuf, sizeof(errbuf));
     /* a failed connection is not put back; curl keeps good connections in the share anyway */
     if (cc == CURLE_OK || cc == CURLE_WRITE_ERROR || cc == CURLE_ABORTED_BY_CALLBACK)
-        pool_put(c, h);
+        pool_put(c, slot);
     else
-        curl_easy_cleanup(h);
+        slot_free(slot);
     x->h = NULL;
+    atomic_fetch_add_explicit(&c->n_curl, 1, memory_order_relaxed);
     if (cc == CURLE_OK)
         return 0;
     if (x->overflow)
@@ -714,6 +886,29 @@ static int perform_once(struct kube_client *c, const struct kube__req *rq, struc
                            *errbuf ? errbuf : curl_easy_strerror(cc));
     return slu_err_set(err, SLU_EIO, "%s %s: %s", rq->method, rq->path_query,
                        *errbuf ? errbuf : curl_easy_strerror(cc));
+}
+
+/* One HTTP exchange, on the lean transport when it can carry it, else libcurl. Returns 0 when an
+ * answer arrived (any status), or a transport error. */
+static int perform_once(struct kube_client *c, const struct kube__req *rq, struct xfer *x,
+                        struct slu_err *err)
+{
+    char *token = NULL, *xcert = NULL, *xkey = NULL;
+    int rc = auth_current(c, &token, &xcert, &xkey, err);
+    if (rc < 0)
+        return rc;
+    if (lean_eligible(c, rq))
+        rc = perform_lean(c, rq, x, token, xcert, xkey, err);
+    else
+        rc = perform_curl(c, rq, x, token, xcert, xkey, err);
+    if (token)
+        explicit_bzero(token, strlen(token));
+    free(token);
+    free(xcert);
+    if (xkey)
+        explicit_bzero(xkey, strlen(xkey));
+    free(xkey);
+    return rc;
 }
 
 static bool retryable_status(long s)
@@ -745,6 +940,8 @@ int kube__do(struct kube_client *c, const struct kube__req *rq, int *http_status
         int64_t wait_ms = -1; /* < 0: do not retry */
         bool unknown = false;
         inf.last_not_sent = rc < 0 && x.not_sent;
+        if (x.stale_retry) /* the first send may have reached a server that then died */
+            inf.unknown_before_last = true;
         if (rc < 0) {
             unknown = (rc == SLU_EIO || rc == SLU_ETIMEDOUT) && !x.not_sent;
             /* a request that never reached the server is safe to repeat, whatever the verb */
@@ -1058,7 +1255,7 @@ static int create_impl(struct kube_client *c, const struct kube_resource *r, con
         rc = json_call_m(c, "POST", path, NULL, obj, KUBE__RETRY_CREATE, out, meta, &info, err);
         if (rc == 0)
             break;
-        if (rc == SLU_EEXIST && unknown && name) {
+        if (rc == SLU_EEXIST && (unknown || info.unknown_before_last) && name) {
             /* our earlier attempt may have created it */
             rc = create_check(c, r, ns_for(c, r, ns, obj), obj, outp, err);
             break;

@@ -84,6 +84,110 @@ int64_t kube__backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms);
 /* Appends the list/watch selector options to a query. */
 void kube__list_query(struct slu_buf *b, const struct kube_list_opts *o);
 
+/* Which transport ordinary requests use (see http1.c). The default comes from the environment
+ * variable SLU_KUBE_TRANSPORT ("curl": libcurl for everything; anything else or unset: the lean
+ * HTTP/1.1 transport where eligible). Tests and benchmarks switch a client with this. */
+enum kube__transport {
+    KUBE__TRANSPORT_AUTO, /* lean HTTP/1.1 where eligible, libcurl otherwise */
+    KUBE__TRANSPORT_CURL, /* libcurl for everything */
+};
+void kube__client_set_transport(struct kube_client *c, enum kube__transport t);
+/* How many requests each transport carried since the client was made (tests, benchmarks). */
+void kube__client_transport_counts(struct kube_client *c, uint64_t *lean, uint64_t *curl);
+
+/* ---------------------------------------------------------------- http1.c */
+
+/* The lean HTTP/1.1 keep-alive transport: one target (scheme, host, port), a TLS context built
+ * once, and a pool of persistent connections, each used by one thread at a time. */
+struct kube__h1;
+
+struct kube__h1_conf {
+    bool tls;
+    const char *host; /* name or address, without [] */
+    int port;
+    const char *path_prefix; /* prepended to every request target ("" or "/prefix") */
+    const char *ca_pem;      /* NULL: the system store */
+    const char *cert_pem;    /* client certificate and key (both or neither), may be NULL */
+    const char *key_pem;
+    bool insecure;   /* no verification of the server's certificate or name */
+    size_t max_idle; /* connections kept in the pool */
+};
+
+/* Builds the transport (parses the TLS material). Returned owned, NULL with err on bad input. */
+struct kube__h1 *kube__h1_new(const struct kube__h1_conf *cf, struct slu_err *err);
+void kube__h1_free(struct kube__h1 *h);
+
+struct kube__h1_call {
+    const char *method;
+    const char *path_query;
+    const char *headers; /* extra header lines, each ending in "\r\n"; may be NULL */
+    const char *body;    /* may be NULL */
+    size_t body_len;
+    int64_t timeout_ms;             /* the whole exchange; <= 0: none */
+    const char *cert_pem, *key_pem; /* this request's client certificate (exec plugin) or NULL */
+    struct slu_buf *body_out;       /* a 2xx body (NULL: discarded) */
+    size_t body_cap;                /* more is SLU_ETOOBIG */
+    struct slu_buf *err_out;        /* a non-2xx body: the first err_cap bytes kept */
+    size_t err_cap;
+};
+
+struct kube__h1_result {
+    int status;
+    char retry_after[64];
+    bool not_sent;    /* could not connect: the server saw nothing */
+    bool overflow;    /* the 2xx body was larger than body_cap */
+    bool stale_retry; /* a reused connection turned out closed before any answer byte; the
+                         request was sent once more on a fresh connection */
+};
+
+/* One exchange. 0 when a complete answer arrived (any status); SLU_ETOOBIG, SLU_ETIMEDOUT or
+ * SLU_EIO (message "METHOD PATH: what") otherwise. */
+int kube__h1_do(struct kube__h1 *h, const struct kube__h1_call *call, struct kube__h1_result *res,
+                struct slu_err *err);
+/* Connections opened so far (tests). */
+uint64_t kube__h1_connects(struct kube__h1 *h);
+
+/* The incremental response parser (exposed for the unit tests and the fuzz target). */
+enum kube__h1_state {
+    KUBE__H1_STATUS,
+    KUBE__H1_HEADER,
+    KUBE__H1_BODY_LEN,
+    KUBE__H1_BODY_CLOSE,
+    KUBE__H1_CHUNK_SIZE,
+    KUBE__H1_CHUNK_DATA,
+    KUBE__H1_CHUNK_END,
+    KUBE__H1_TRAILER,
+    KUBE__H1_DONE,
+};
+
+struct kube__h1_parser {
+    enum kube__h1_state state;
+    int status;
+    int minor; /* HTTP/1.minor */
+    bool keep_alive;
+    bool chunked;
+    bool conn_close, conn_keep_alive;
+    int64_t content_length; /* -1: none */
+    uint64_t left;          /* bytes left of the body or the current chunk */
+    size_t head_bytes;      /* of the current head (or trailers), capped */
+    struct slu_buf line;    /* a partial line carried over to the next feed */
+    char retry_after[64];
+    char content_type[128];
+    /* body bytes go here; a negative return stops the parse with that code */
+    int (*on_body)(void *ud, const char *data, size_t n);
+    void *ud;
+};
+
+void kube__h1_parser_init(struct kube__h1_parser *p);
+void kube__h1_parser_release(struct kube__h1_parser *p);
+/* Feeds n bytes. Returns 1 when the answer is complete (*used: bytes consumed), 0 when more is
+ * needed (all consumed), or a negative code (SLU_EIO for a malformed answer, with err). */
+int kube__h1_parse(struct kube__h1_parser *p, const char *data, size_t n, size_t *used,
+                   struct slu_err *err);
+/* The connection ended: 1 when that completes the answer (a body delimited by the close), else
+ * SLU_EIO (truncated) with err. */
+int kube__h1_parse_eof(struct kube__h1_parser *p, struct slu_err *err);
+
 /* ---------------------------------------------------------------- watch.c */
 
 /* Splits a byte stream into lines (without '\n', a trailing '\r' dropped), each at most

@@ -1,0 +1,781 @@
+/* test_http1.c - the lean HTTP/1.1 transport (src/kube/http1.c): the response parser fed whole
+ * and byte by byte, and the transport against a scripted keep-alive server on 127.0.0.1 (one
+ * thread per connection; each request's answer, delay, trickle or drop chosen by the test):
+ * Content-Length and chunked bodies, connection reuse and Connection: close, an idle connection
+ * closed by the server (one retry, POST included, reported as stale), truncated and oversize
+ * bodies, timeouts, 429 + Retry-After, malformed answers, many threads on one client, and the
+ * libcurl switch. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#include "kube/client_priv.h"
+
+/* ---------------------------------------------------------------- parser */
+
+struct pbody {
+    struct slu_buf b;
+};
+
+static int pbody_add(void *ud, const char *d, size_t n)
+{
+    slu_buf_append(&((struct pbody *)ud)->b, d, n);
+    return 0;
+}
+
+/* Parses text whole (step 0) or in pieces of step bytes; returns the parse result and fills
+ * *status and body. */
+static int parse_text(const char *text, size_t len, size_t step, struct kube__h1_parser *p,
+                      struct slu_buf *body, bool eof, struct slu_err *err)
+{
+    struct pbody pb = {0};
+    memset(p, 0, sizeof(*p));
+    kube__h1_parser_init(p);
+    p->on_body = pbody_add;
+    p->ud = &pb;
+    int rc = 0;
+    size_t off = 0;
+    while (off < len) {
+        size_t n = step ? SLU_MIN(step, len - off) : len - off;
+        size_t used = 0;
+        rc = kube__h1_parse(p, text + off, n, &used, err);
+        off += used;
+        if (rc != 0)
+            break;
+    }
+    if (rc == 0 && eof)
+        rc = kube__h1_parse_eof(p, err);
+    *body = pb.b;
+    return rc;
+}
+
+static void test_parser(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int rc;
+        int status;
+        const char *body;
+        bool keep_alive;
+        bool eof;
+    } cases[] = {
+        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: application/json\r\n\r\nhello", 1,
+         200, "hello", true, false},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n"
+         "6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n",
+         1, 200, "hello world", true, false},
+        {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}", 1, 201,
+         "{}", true, false},
+        {"HTTP/1.1 204 No Content\r\n\r\n", 1, 204, "", true, false},
+        {"HTTP/1.0 200 OK\r\n\r\nuntil close", 1, 200, "until close", false, true},
+        {"HTTP/1.1 200 OK\nContent-Length: 2\nConnection: close\n\nok", 1, 200, "ok", false, false},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc", 1, 200, "abc", true, false},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc", SLU_EIO, 200, "",
+         true, false},
+        {"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", SLU_EIO, 200, "", true, false},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", SLU_EIO, 200, "", true, false},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", SLU_EIO, 200, "", true,
+         false},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n", SLU_EIO, 200, "ab",
+         true, false},
+        {"HTTP/2 200\r\n\r\n", SLU_EIO, 0, "", true, false},
+        {"HTTP/1.1 20 OK\r\n\r\n", SLU_EIO, 0, "", true, false},
+        {"HTTP/1.1 200 OK\r\n folded\r\n\r\n", SLU_EIO, 200, "", true, false},
+        {"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", SLU_EIO, 200, "", true, false},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", SLU_EIO, 200, "abc", true, true},
+    };
+    for (size_t i = 0; i < SLU_ARRAY_LEN(cases); i++) {
+        for (size_t step = 0; step < 3; step++) { /* whole, 1 byte, 2 bytes at a time */
+            struct kube__h1_parser p;
+            struct slu_buf body = {0};
+            struct slu_err err = {0};
+            int rc = parse_text(cases[i].text, strlen(cases[i].text), step, &p, &body, cases[i].eof,
+                                &err);
+            if (rc != cases[i].rc)
+                fail_msg("case %zu step %zu: rc %d (%s)", i, step, rc, err.msg);
+            if (rc < 0) {
+                const char *want = cases[i].eof ? "missing" : "malformed";
+                if (!strstr(err.msg, want) && !strstr(err.msg, "not supported"))
+                    fail_msg("case %zu: message \"%s\"", i, err.msg);
+            } else {
+                assert_int_equal(p.status, cases[i].status);
+                assert_int_equal(p.keep_alive, cases[i].keep_alive);
+            }
+            assert_int_equal(body.len, strlen(cases[i].body));
+            if (body.len)
+                assert_memory_equal(body.data, cases[i].body, body.len);
+            slu_buf_release(&body);
+            slu_err_release(&err);
+            kube__h1_parser_release(&p);
+        }
+    }
+    /* the bytes after a complete answer are not consumed */
+    struct kube__h1_parser p = {0};
+    kube__h1_parser_init(&p);
+    const char *two = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1";
+    size_t used = 0;
+    assert_int_equal(kube__h1_parse(&p, two, strlen(two), &used, NULL), 1);
+    assert_int_equal(used, strlen(two) - 8);
+    kube__h1_parser_release(&p);
+    /* Retry-After is kept; an endless header block is refused */
+    kube__h1_parser_init(&p);
+    const char *ra = "HTTP/1.1 429 Too Many\r\nRetry-After:  7 \r\nContent-Length: 0\r\n\r\n";
+    assert_int_equal(kube__h1_parse(&p, ra, strlen(ra), &used, NULL), 1);
+    assert_string_equal(p.retry_after, "7");
+    kube__h1_parser_release(&p);
+    kube__h1_parser_init(&p);
+    const char *st = "HTTP/1.1 200 OK\r\n";
+    assert_int_equal(kube__h1_parse(&p, st, strlen(st), &used, NULL), 0);
+    char line[1000];
+    memset(line, 'a', sizeof(line));
+    memcpy(line, "X-Pad: ", 7);
+    line[sizeof(line) - 2] = '\r';
+    line[sizeof(line) - 1] = '\n';
+    struct slu_err err = {0};
+    int rc = 0;
+    for (int i = 0; i < 100 && rc == 0; i++)
+        rc = kube__h1_parse(&p, line, sizeof(line), &used, &err);
+    assert_int_equal(rc, SLU_EIO);
+    assert_non_null(strstr(err.msg, "headers larger than"));
+    slu_err_release(&err);
+    kube__h1_parser_release(&p);
+}
+
+/* ---------------------------------------------------------------- scripted server */
+
+struct sreq {
+    char method[16];
+    char path[512];
+    char headers[4096];
+    struct slu_buf body;
+};
+
+struct sact {
+    struct slu_buf out; /* the answer */
+    int delay_ms;       /* before answering */
+    int trickle_ms;     /* > 0: one byte every trickle_ms */
+    bool drop;          /* close without answering */
+    bool close_after;   /* close after answering */
+};
+
+struct srv;
+typedef void (*srv_fn)(struct srv *s, int conn, int nth_on_conn, int total, const struct sreq *rq,
+                       struct sact *a);
+
+#define SRV_MAX_CONN 64
+
+struct srv {
+    int fd, port;
+    pthread_t th;
+    atomic_bool stop;
+    srv_fn fn;
+    void *ud;
+    pthread_mutex_t mu;
+    int nconn, nreq;
+    char methods[64][16];
+    pthread_t conn_th[SRV_MAX_CONN];
+    int conn_fd[SRV_MAX_CONN];
+};
+
+struct conn_arg {
+    struct srv *s;
+    int idx;
+};
+
+static bool wait_in(struct srv *s, int fd)
+{
+    for (int waited = 0; waited < 10000 && !atomic_load(&s->stop); waited += 20) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 20) > 0)
+            return true;
+    }
+    return false;
+}
+
+static void nap(struct srv *s, int ms)
+{
+    for (int w = 0; w < ms && !atomic_load(&s->stop); w += 5)
+        slu_sleep_ms(SLU_MIN(5, ms - w));
+}
+
+static bool read_req(struct srv *s, int fd, struct sreq *rq)
+{
+    struct slu_buf in = {0};
+    char buf[4096];
+    size_t hdr_end = 0;
+    bool ok = false;
+    for (;;) {
+        if (!wait_in(s, fd))
+            goto out;
+        ssize_t r = read(fd, buf, sizeof(buf));
+        if (r <= 0)
+            goto out;
+        slu_buf_append(&in, buf, (size_t)r);
+        char *e = strstr(in.data, "\r\n\r\n");
+        if (e) {
+            hdr_end = (size_t)(e - in.data) + 4;
+            break;
+        }
+    }
+    sscanf(in.data, "%15s %511s", rq->method, rq->path);
+    size_t hl = SLU_MIN(hdr_end, sizeof(rq->headers) - 1);
+    memcpy(rq->headers, in.data, hl);
+    rq->headers[hl] = '\0';
+    size_t clen = 0;
+    const char *cl = strcasestr(in.data, "\r\ncontent-length:");
+    if (cl && cl < in.data + hdr_end)
+        clen = strtoul(cl + 17, NULL, 10);
+    while (in.len - hdr_end < clen) {
+        if (!wait_in(s, fd))
+            goto out;
+        ssize_t r = read(fd, buf, sizeof(buf));
+        if (r <= 0)
+            goto out;
+        slu_buf_append(&in, buf, (size_t)r);
+    }
+    slu_buf_append(&rq->body, in.data + hdr_end, clen);
+    ok = true;
+out:
+    slu_buf_release(&in);
+    return ok;
+}
+
+static void *conn_main(void *arg)
+{
+    struct conn_arg *ca = arg;
+    struct srv *s = ca->s;
+    int fd = s->conn_fd[ca->idx];
+    for (int nth = 0; !atomic_load(&s->stop); nth++) {
+        struct sreq rq = {0};
+        if (!read_req(s, fd, &rq)) {
+            slu_buf_release(&rq.body);
+            break;
+        }
+        pthread_mutex_lock(&s->mu);
+        int total = s->nreq++;
+        if (total < 64)
+            slu_strlcpy(s->methods[total], rq.method, sizeof(s->methods[total]));
+        pthread_mutex_unlock(&s->mu);
+        struct sact a = {0};
+        s->fn(s, ca->idx, nth, total, &rq, &a);
+        slu_buf_release(&rq.body);
+        if (a.drop) {
+            slu_buf_release(&a.out);
+            break;
+        }
+        nap(s, a.delay_ms);
+        size_t off = 0;
+        while (off < a.out.len && !atomic_load(&s->stop)) {
+            size_t n = a.trickle_ms ? 1 : a.out.len - off;
+            ssize_t w = send(fd, a.out.data + off, n, MSG_NOSIGNAL);
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+            if (a.trickle_ms)
+                nap(s, a.trickle_ms);
+        }
+        slu_buf_release(&a.out);
+        if (a.close_after)
+            break;
+    }
+    close(fd);
+    free(ca);
+    return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+    struct srv *s = arg;
+    while (!atomic_load(&s->stop)) {
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        if (poll(&p, 1, 20) <= 0)
+            continue;
+        int cfd = accept(s->fd, NULL, NULL);
+        if (cfd < 0)
+            continue;
+        pthread_mutex_lock(&s->mu);
+        int idx = s->nconn < SRV_MAX_CONN ? s->nconn++ : -1;
+        pthread_mutex_unlock(&s->mu);
+        if (idx < 0) {
+            close(cfd);
+            continue;
+        }
+        s->conn_fd[idx] = cfd;
+        struct conn_arg *ca = slu_calloc(1, sizeof(*ca));
+        ca->s = s;
+        ca->idx = idx;
+        pthread_create(&s->conn_th[idx], NULL, conn_main, ca);
+    }
+    return NULL;
+}
+
+static void srv_start(struct srv *s, srv_fn fn, void *ud)
+{
+    memset(s, 0, sizeof(*s));
+    s->fn = fn;
+    s->ud = ud;
+    pthread_mutex_init(&s->mu, NULL);
+    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(s->fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(s->fd, 64), 0);
+    socklen_t sl = sizeof(sa);
+    getsockname(s->fd, (struct sockaddr *)&sa, &sl);
+    s->port = ntohs(sa.sin_port);
+    atomic_init(&s->stop, false);
+    assert_int_equal(pthread_create(&s->th, NULL, accept_main, s), 0);
+}
+
+static void srv_stop(struct srv *s)
+{
+    atomic_store(&s->stop, true);
+    pthread_join(s->th, NULL);
+    for (int i = 0; i < s->nconn; i++)
+        pthread_join(s->conn_th[i], NULL);
+    close(s->fd);
+    pthread_mutex_destroy(&s->mu);
+}
+
+static int srv_nreq(struct srv *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int n = s->nreq;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+static struct kube__h1 *h1_for(struct srv *s)
+{
+    struct kube__h1_conf cf = {.host = "127.0.0.1", .port = s->port, .path_prefix = ""};
+    struct kube__h1 *h = kube__h1_new(&cf, NULL);
+    assert_non_null(h);
+    return h;
+}
+
+/* An exchange with the usual caps; body in *body (2xx) or *ebody. */
+static int h1_get(struct kube__h1 *h, const char *method, const char *path, size_t cap,
+                  int64_t timeout_ms, struct slu_buf *body, struct slu_buf *ebody,
+                  struct kube__h1_result *res, struct slu_err *err)
+{
+    struct kube__h1_call call = {.method = method,
+                                 .path_query = path,
+                                 .headers = "Accept: application/json\r\n",
+                                 .body = strcmp(method, "GET") ? "{\"a\":1}" : NULL,
+                                 .body_len = strcmp(method, "GET") ? 7 : 0,
+                                 .timeout_ms = timeout_ms,
+                                 .body_out = body,
+                                 .body_cap = cap,
+                                 .err_out = ebody,
+                                 .err_cap = 16};
+    return kube__h1_do(h, &call, res, err);
+}
+
+static void reply(struct sact *a, int status, const char *extra, const char *body)
+{
+    slu_buf_printf(
+        &a->out,
+        "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n%sContent-Length: %zu\r\n\r\n%s",
+        status, extra ? extra : "", strlen(body), body);
+}
+
+/* ---------------------------------------------------------------- transport */
+
+static void plain_fn(struct srv *s, int conn, int nth, int total, const struct sreq *rq,
+                     struct sact *a)
+{
+    (void)s;
+    (void)conn;
+    (void)nth;
+    if (strcmp(rq->path, "/chunked") == 0) {
+        slu_buf_puts(&a->out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "3;name=value\r\n{\"x\r\n5\r\n\":42}\r\n0\r\nTrailer: yes\r\n\r\n");
+    } else if (strcmp(rq->path, "/close") == 0) {
+        reply(a, 200, "Connection: close\r\n", "{}");
+        a->close_after = true;
+    } else if (strcmp(rq->path, "/big") == 0) {
+        char big[200];
+        memset(big, 'b', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        reply(a, 200, NULL, big);
+    } else if (strcmp(rq->path, "/bigchunk") == 0) {
+        slu_buf_puts(&a->out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int i = 0; i < 20; i++)
+            slu_buf_puts(&a->out, "a\r\n0123456789\r\n");
+        slu_buf_puts(&a->out, "0\r\n\r\n");
+    } else if (strcmp(rq->path, "/err") == 0) {
+        reply(a, 500, NULL, "{\"kind\":\"Status\",\"message\":\"a long error body here\"}");
+    } else if (strcmp(rq->path, "/429") == 0) {
+        reply(a, 429, "Retry-After: 7\r\n", "{}");
+    } else if (strcmp(rq->path, "/badstatus") == 0) {
+        slu_buf_puts(&a->out, "HTTP/1.1 OK 200\r\n\r\n");
+    } else if (strcmp(rq->path, "/badheader") == 0) {
+        slu_buf_puts(&a->out, "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n");
+    } else if (strcmp(rq->path, "/truncated") == 0) {
+        slu_buf_puts(&a->out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this");
+        a->close_after = true;
+    } else if (strcmp(rq->path, "/slow") == 0) {
+        reply(a, 200, NULL, "{}");
+        a->delay_ms = 1000;
+    } else if (strcmp(rq->path, "/trickle") == 0) {
+        reply(a, 200, NULL, "{\"padding\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
+        a->trickle_ms = 20;
+    } else {
+        char b[64];
+        snprintf(b, sizeof(b), "{\"n\":%d,\"method\":\"%s\"}", total, rq->method);
+        reply(a, rq->method[0] == 'P' && rq->method[1] == 'O' ? 201 : 200, NULL, b);
+    }
+}
+
+static void test_keepalive_and_bodies(void **state)
+{
+    (void)state;
+    struct srv s;
+    srv_start(&s, plain_fn, NULL);
+    struct kube__h1 *h = h1_for(&s);
+    struct slu_buf body = {0}, eb = {0};
+    struct kube__h1_result res;
+    struct slu_err err = {0};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(h1_get(h, "GET", "/x", 1000, 5000, &body, &eb, &res, &err), 0);
+        assert_int_equal(res.status, 200);
+        char want[64];
+        snprintf(want, sizeof(want), "{\"n\":%d,\"method\":\"GET\"}", i);
+        assert_int_equal(body.len, strlen(want));
+        assert_memory_equal(body.data, want, body.len);
+    }
+    assert_int_equal(h1_get(h, "POST", "/x", 1000, 5000, &body, &eb, &res, &err), 0);
+    assert_int_equal(res.status, 201);
+    assert_int_equal(h1_get(h, "GET", "/chunked", 1000, 5000, &body, &eb, &res, &err), 0);
+    assert_int_equal(body.len, 8);
+    assert_memory_equal(body.data, "{\"x\":42}", 8);
+    /* a non-2xx body goes to the error buffer, its first err_cap bytes */
+    assert_int_equal(h1_get(h, "GET", "/err", 1000, 5000, &body, &eb, &res, &err), 0);
+    assert_int_equal(res.status, 500);
+    assert_int_equal(body.len, 0);
+    assert_int_equal(eb.len, 16);
+    assert_memory_equal(eb.data, "{\"kind\":\"Status\"", 16);
+    assert_int_equal(h1_get(h, "GET", "/429", 1000, 5000, &body, &eb, &res, &err), 0);
+    assert_int_equal(res.status, 429);
+    assert_string_equal(res.retry_after, "7");
+    /* all of it on one connection */
+    assert_int_equal(kube__h1_connects(h), 1);
+    assert_false(res.stale_retry);
+    /* Connection: close: the next request needs a new connection */
+    assert_int_equal(h1_get(h, "GET", "/close", 1000, 5000, &body, &eb, &res, &err), 0);
+    assert_int_equal(h1_get(h, "GET", "/x", 1000, 5000, &body, &eb, &res, &err), 0);
+    assert_int_equal(kube__h1_connects(h), 2);
+    assert_false(res.stale_retry);
+    slu_buf_release(&body);
+    slu_buf_release(&eb);
+    kube__h1_free(h);
+    srv_stop(&s);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    struct srv s;
+    srv_start(&s, plain_fn, NULL);
+    struct kube__h1 *h = h1_for(&s);
+    struct slu_buf body = {0}, eb = {0};
+    struct kube__h1_result res;
+    struct slu_err err = {0};
+    /* oversize, by Content-Length and chunked */
+    assert_int_equal(h1_get(h, "GET", "/big", 100, 5000, &body, &eb, &res, &err), SLU_ETOOBIG);
+    assert_true(res.overflow);
+    assert_non_null(strstr(err.msg, "larger than 100"));
+    slu_err_release(&err);
+    assert_int_equal(h1_get(h, "GET", "/bigchunk", 100, 5000, &body, &eb, &res, &err), SLU_ETOOBIG);
+    slu_err_release(&err);
+    assert_int_equal(h1_get(h, "GET", "/bigchunk", 200, 5000, &body, &eb, &res, &err), 0);
+    assert_int_equal(body.len, 200);
+    /* truncated */
+    assert_int_equal(h1_get(h, "GET", "/truncated", 1000, 5000, &body, &eb, &res, &err), SLU_EIO);
+    assert_non_null(strstr(err.msg, "GET /truncated"));
+    assert_non_null(strstr(err.msg, "91 bytes of the body missing"));
+    slu_err_release(&err);
+    /* malformed */
+    assert_int_equal(h1_get(h, "GET", "/badstatus", 1000, 5000, &body, &eb, &res, &err), SLU_EIO);
+    assert_non_null(strstr(err.msg, "malformed HTTP answer: status line \"HTTP/1.1 OK 200\""));
+    slu_err_release(&err);
+    assert_int_equal(h1_get(h, "GET", "/badheader", 1000, 5000, &body, &eb, &res, &err), SLU_EIO);
+    assert_non_null(strstr(err.msg, "header line \"no colon here\""));
+    slu_err_release(&err);
+    /* a slow server: timed out, and the connection is not reused */
+    uint64_t before = kube__h1_connects(h);
+    assert_int_equal(h1_get(h, "GET", "/slow", 1000, 100, &body, &eb, &res, &err), SLU_ETIMEDOUT);
+    assert_non_null(strstr(err.msg, "within 100 ms"));
+    slu_err_release(&err);
+    /* a server that trickles: each read is quick, the whole is late */
+    assert_int_equal(h1_get(h, "GET", "/trickle", 1000, 150, &body, &eb, &res, &err),
+                     SLU_ETIMEDOUT);
+    slu_err_release(&err);
+    assert_int_equal(h1_get(h, "GET", "/x", 1000, 5000, &body, &eb, &res, &err), 0);
+    assert_true(kube__h1_connects(h) > before);
+    /* nobody listening: not sent */
+    int port = s.port;
+    slu_buf_release(&body);
+    slu_buf_release(&eb);
+    kube__h1_free(h);
+    srv_stop(&s);
+    struct kube__h1_conf cf = {.host = "127.0.0.1", .port = port, .path_prefix = ""};
+    h = kube__h1_new(&cf, NULL);
+    assert_int_equal(h1_get(h, "POST", "/x", 100, 1000, &body, &eb, &res, &err), SLU_EIO);
+    assert_true(res.not_sent);
+    assert_non_null(strstr(err.msg, "POST /x: cannot connect to 127.0.0.1"));
+    slu_err_release(&err);
+    kube__h1_free(h);
+}
+
+/* The second request on every connection finds it closed (an idle timeout racing the request);
+ * with drop_all, every request on a fresh connection is dropped as well. */
+struct stale {
+    bool drop_all;
+    bool partial; /* answer the second request with half a head, then close */
+};
+
+static void stale_fn(struct srv *s, int conn, int nth, int total, const struct sreq *rq,
+                     struct sact *a)
+{
+    (void)conn;
+    (void)total;
+    struct stale *st = s->ud;
+    if (nth == 1 && st->partial) {
+        slu_buf_puts(&a->out, "HTTP/1.1 200 OK\r\nContent-");
+        a->close_after = true;
+        return;
+    }
+    if (nth == 1 || (st->drop_all && nth == 0 && total > 0)) {
+        a->drop = true;
+        return;
+    }
+    reply(a, rq->method[0] == 'P' ? 201 : 200, NULL, "{}");
+}
+
+static void test_stale_connection(void **state)
+{
+    (void)state;
+    struct stale st = {0};
+    struct srv s;
+    srv_start(&s, stale_fn, &st);
+    struct kube__h1 *h = h1_for(&s);
+    struct slu_buf body = {0}, eb = {0};
+    struct kube__h1_result res;
+    struct slu_err err = {0};
+    assert_int_equal(h1_get(h, "GET", "/a", 100, 5000, &body, &eb, &res, &err), 0);
+    assert_false(res.stale_retry);
+    /* the reused connection is closed under the GET: sent again once, on a new connection */
+    assert_int_equal(h1_get(h, "GET", "/b", 100, 5000, &body, &eb, &res, &err), 0);
+    assert_true(res.stale_retry);
+    assert_int_equal(srv_nreq(&s), 3);
+    assert_int_equal(kube__h1_connects(h), 2);
+    /* the same for a POST, reported as stale so the caller knows the first send is unknown */
+    assert_int_equal(h1_get(h, "POST", "/c", 100, 5000, &body, &eb, &res, &err), 0);
+    assert_int_equal(res.status, 201);
+    assert_true(res.stale_retry);
+    assert_int_equal(srv_nreq(&s), 5);
+    /* only once: the fresh connection is dropped too -> an error, not a third send */
+    st.drop_all = true;
+    assert_int_equal(h1_get(h, "POST", "/d", 100, 5000, &body, &eb, &res, &err), SLU_EIO);
+    assert_true(res.stale_retry);
+    assert_false(res.not_sent);
+    assert_int_equal(srv_nreq(&s), 7);
+    slu_err_release(&err);
+    /* a fresh connection dropped: no retry at all */
+    assert_int_equal(h1_get(h, "POST", "/e", 100, 5000, &body, &eb, &res, &err), SLU_EIO);
+    assert_false(res.stale_retry);
+    assert_int_equal(srv_nreq(&s), 8);
+    assert_non_null(strstr(err.msg, "closed the connection without answering"));
+    slu_err_release(&err);
+    /* part of an answer arrived on a reused connection: not retried */
+    st.drop_all = false;
+    st.partial = true;
+    assert_int_equal(h1_get(h, "POST", "/f", 100, 5000, &body, &eb, &res, &err), 0);
+    int n = srv_nreq(&s);
+    assert_int_equal(h1_get(h, "POST", "/g", 100, 5000, &body, &eb, &res, &err), SLU_EIO);
+    assert_false(res.stale_retry);
+    assert_int_equal(srv_nreq(&s), n + 1);
+    assert_non_null(strstr(err.msg, "middle of the headers"));
+    slu_err_release(&err);
+    slu_buf_release(&body);
+    slu_buf_release(&eb);
+    kube__h1_free(h);
+    srv_stop(&s);
+}
+
+/* ---------------------------------------------------------------- through the client */
+
+#define CM "{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c1\",\"labels\":{\"a\":\"b\"}}}"
+
+/* First POST ok on a new connection; the next POST on it is dropped (stale), the retried POST
+ * gets AlreadyExists (the first one "had" worked), and the read-back finds our object. */
+static void create_fn(struct srv *s, int conn, int nth, int total, const struct sreq *rq,
+                      struct sact *a)
+{
+    (void)s;
+    (void)conn;
+    if (strcmp(rq->method, "GET") == 0) {
+        reply(a, 200, NULL, CM);
+    } else if (total == 0) {
+        reply(a, 201, NULL, "{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c0\"}}");
+    } else if (nth == 1) {
+        a->drop = true;
+    } else {
+        reply(a, 409, NULL,
+              "{\"kind\":\"Status\",\"code\":409,\"reason\":\"AlreadyExists\",\"message\":"
+              "\"configmaps \\\"c1\\\" already exists\"}");
+    }
+}
+
+static struct kube_client *client_for(int port)
+{
+    struct kube_config cfg = {0};
+    cfg.server = slu_asprintf("http://127.0.0.1:%d", port);
+    cfg.qps = -1;
+    cfg.token = "tok";
+    struct kube_client *c = kube_client_new(&cfg, NULL);
+    free(cfg.server);
+    assert_non_null(c);
+    return c;
+}
+
+static void test_client_create_after_stale(void **state)
+{
+    (void)state;
+    struct srv s;
+    srv_start(&s, create_fn, NULL);
+    struct kube_client *c = client_for(s.port);
+    struct slu_err err = {0};
+    json_t *o = json_pack("{s:{s:s}}", "metadata", "name", "c0");
+    assert_int_equal(kube_create(c, &KUBE_RES_CONFIGMAPS, "ns", o, NULL, &err), 0);
+    json_decref(o);
+    o = json_loads(CM, 0, NULL);
+    json_t *out = NULL;
+    assert_int_equal(kube_create(c, &KUBE_RES_CONFIGMAPS, "ns", o, &out, &err), 0);
+    assert_string_equal(slu_json_str(out, "metadata.name"), "c1");
+    json_decref(out);
+    json_decref(o);
+    assert_int_equal(srv_nreq(&s), 4); /* POST, POST (dropped), POST (409), GET */
+    assert_string_equal(s.methods[3], "GET");
+    uint64_t lean = 0, curl = 0;
+    kube__client_transport_counts(c, &lean, &curl);
+    assert_int_equal(lean, 3);
+    assert_int_equal(curl, 0);
+    kube_client_free(c);
+    srv_stop(&s);
+}
+
+static void test_client_429_and_switch(void **state)
+{
+    (void)state;
+    struct srv s;
+    srv_start(&s, plain_fn, NULL);
+    struct kube_client *c = client_for(s.port);
+    struct slu_err err = {0};
+    int status = 0;
+    struct slu_buf resp = {0};
+    struct kube__req rq = {.method = "GET", .path_query = "/429", .retry = KUBE__RETRY_NONE};
+    assert_int_equal(kube__do(c, &rq, &status, &resp, NULL, &err), SLU_ETOOMANY);
+    assert_int_equal(status, 429);
+    assert_int_equal(err.retry_after, 7);
+    slu_err_release(&err);
+    rq.path_query = "/badstatus";
+    assert_int_equal(kube__do(c, &rq, &status, &resp, NULL, &err), SLU_EIO);
+    assert_non_null(strstr(err.msg, "GET /badstatus: malformed HTTP answer"));
+    slu_err_release(&err);
+    /* the same requests through libcurl */
+    kube__client_set_transport(c, KUBE__TRANSPORT_CURL);
+    rq.path_query = "/chunked";
+    assert_int_equal(kube__do(c, &rq, &status, &resp, NULL, &err), 0);
+    assert_int_equal(resp.len, 8);
+    uint64_t lean = 0, curl = 0;
+    kube__client_transport_counts(c, &lean, &curl);
+    assert_int_equal(lean, 2);
+    assert_int_equal(curl, 1);
+    kube__client_set_transport(c, KUBE__TRANSPORT_AUTO);
+    assert_int_equal(kube__do(c, &rq, &status, &resp, NULL, &err), 0);
+    kube__client_transport_counts(c, &lean, &curl);
+    assert_int_equal(lean, 3);
+    kube_client_free(c);
+    /* the environment variable */
+    setenv("SLU_KUBE_TRANSPORT", "curl", 1);
+    c = client_for(s.port);
+    unsetenv("SLU_KUBE_TRANSPORT");
+    assert_int_equal(kube__do(c, &rq, &status, &resp, NULL, &err), 0);
+    kube__client_transport_counts(c, &lean, &curl);
+    assert_int_equal(lean, 0);
+    assert_int_equal(curl, 1);
+    kube_client_free(c);
+    slu_buf_release(&resp);
+    srv_stop(&s);
+}
+
+struct worker {
+    struct kube_client *c;
+    int ok;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < 40; i++) {
+        struct slu_buf resp = {0};
+        int status = 0;
+        if (kube_request(w->c, i % 2 ? "POST" : "GET", "/x", "application/json", "{}", 2, &status,
+                         &resp, NULL) == 0 &&
+            resp.len > 0 && strstr(resp.data, i % 2 ? "\"POST\"" : "\"GET\""))
+            w->ok++;
+        slu_buf_release(&resp);
+    }
+    return NULL;
+}
+
+static void test_many_threads(void **state)
+{
+    (void)state;
+    struct srv s;
+    srv_start(&s, plain_fn, NULL);
+    struct kube_client *c = client_for(s.port);
+    struct worker w[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        w[i] = (struct worker){.c = c};
+        pthread_create(&th[i], NULL, worker_main, &w[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].ok, 40);
+    }
+    assert_int_equal(srv_nreq(&s), 320);
+    /* connections are kept and shared, one per concurrent caller at most */
+    pthread_mutex_lock(&s.mu);
+    int nconn = s.nconn;
+    pthread_mutex_unlock(&s.mu);
+    assert_true(nconn >= 1 && nconn <= 8);
+    kube_client_free(c);
+    srv_stop(&s);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parser),
+        cmocka_unit_test(test_keepalive_and_bodies),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_stale_connection),
+        cmocka_unit_test(test_client_create_after_stale),
+        cmocka_unit_test(test_client_429_and_switch),
+        cmocka_unit_test(test_many_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
