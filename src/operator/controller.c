@@ -283,47 +283,72 @@ json_t *op__app_take(struct op_controller *ctl, struct op_nsw *w, const char *ke
     return o ? o : kube_informer_get(w->apps, key);
 }
 
+static bool own_echo(struct op_controller *ctl, const char *key, const json_t *new_obj);
+
+/* Both handlers: metrics, then either the echo of our own write (nothing to do) or a reconcile
+ * of the app with this object handed over. */
 static void on_app_add(void *ud, const json_t *obj)
 {
     struct op_controller *ctl = ud;
     observe_app(ctl, obj, false);
     char *key = kube_object_key(obj);
-    handoff_put(ctl, key, obj);
-    kube_workqueue_add(ctl->q, key);
+    if (!key)
+        return;
+    if (own_echo(ctl, key, obj)) {
+        pthread_mutex_lock(&ctl->m.mu);
+        ctl->m.echoes_skipped++;
+        pthread_mutex_unlock(&ctl->m.mu);
+    } else {
+        handoff_put(ctl, key, obj);
+        kube_workqueue_add(ctl->q, key);
+    }
     free(key);
 }
 
-/* The resourceVersions of this process's status writes of one app whose watch echo has not come
- * yet (a write is echoed once; a few can be in flight when one reconcile chains writes). */
+/* Per app: the newest resourceVersion the app informer delivered, and the resourceVersions of
+ * this process's status writes whose watch echo has not come yet (a write is echoed once; a few
+ * can be in flight when one reconcile chains writes). Kept until the app is deleted. */
 #define OWN_MAX 8
 struct op_own {
+    int64_t seen;
     int n;
     int64_t rv[OWN_MAX];
 };
 
-void op__own_write(struct op_controller *ctl, const char *key, const char *rv)
+static struct op_own *own_of(struct op_controller *ctl, const char *key)
 {
-    int64_t v;
-    if (!rv || slu_parse_i64(rv, &v) != 0)
-        return;
-    pthread_mutex_lock(&ctl->memo_mu);
     struct op_own *o = slu_map_get(&ctl->own, key);
     if (!o) {
         o = slu_calloc(1, sizeof *o);
         slu_map_put(&ctl->own, key, o);
     }
-    if (o->n == OWN_MAX) { /* echoes lost (a relist): forget the oldest */
-        memmove(o->rv, o->rv + 1, sizeof(o->rv[0]) * (OWN_MAX - 1));
-        o->n--;
-    }
-    o->rv[o->n++] = v;
+    return o;
+}
+
+void op__own_write(struct op_controller *ctl, const char *key, json_t *obj)
+{
+    int64_t v;
+    const char *rv = kube_object_rv(obj);
+    if (!rv || slu_parse_i64(rv, &v) != 0)
+        return;
+    pthread_mutex_lock(&ctl->memo_mu);
+    struct op_own *o = own_of(ctl, key);
+    if (v > o->seen) {         /* the echo is still to come: remember the write and its object */
+        if (o->n == OWN_MAX) { /* echoes lost (a relist): forget the oldest */
+            memmove(o->rv, o->rv + 1, sizeof(o->rv[0]) * (OWN_MAX - 1));
+            o->n--;
+        }
+        o->rv[o->n++] = v;
+        slu_map_put(&ctl->memo, key, json_incref(obj));
+    } /* else the informer already delivered it (and enqueued the key, not knowing it ours) */
     pthread_mutex_unlock(&ctl->memo_mu);
 }
 
 /* True when new_obj is the echo of one of this process's own status writes of key: the reconcile
  * that wrote it went on from that object, so there is nothing new to do. Its record (and any
- * older one, whose echo can no longer come) is dropped; the object is kept in the handoff for the
- * next reconcile of key (a pod event) unless the app is finished. */
+ * older one, whose echo can no longer come) is dropped, the memo too once the cache holds its
+ * version; the object is kept in the handoff for the next reconcile of key (a pod event) unless
+ * the app is finished. */
 static bool own_echo(struct op_controller *ctl, const char *key, const json_t *new_obj)
 {
     int64_t v;
@@ -332,23 +357,20 @@ static bool own_echo(struct op_controller *ctl, const char *key, const json_t *n
         return false;
     bool echo = false;
     pthread_mutex_lock(&ctl->memo_mu);
-    struct op_own *o = slu_map_get(&ctl->own, key);
-    if (o) {
-        int keep = 0;
-        for (int i = 0; i < o->n; i++) {
-            if (o->rv[i] == v)
-                echo = true;
-            if (o->rv[i] > v)
-                o->rv[keep++] = o->rv[i];
-        }
-        o->n = keep;
-        if (keep == 0)
-            slu_map_del(&ctl->own, key);
+    struct op_own *o = own_of(ctl, key);
+    if (v > o->seen)
+        o->seen = v;
+    int keep = 0;
+    for (int i = 0; i < o->n; i++) {
+        if (o->rv[i] == v)
+            echo = true;
+        if (o->rv[i] > v)
+            o->rv[keep++] = o->rv[i];
     }
-    /* the memo of our last write is not needed once the cache holds that version */
+    o->n = keep;
     json_t *m = slu_map_get(&ctl->memo, key);
     int64_t mv;
-    if (m && kube_object_rv(m) && slu_parse_i64(kube_object_rv(m), &mv) == 0 && mv <= v)
+    if (m && (!kube_object_rv(m) || slu_parse_i64(kube_object_rv(m), &mv) != 0 || mv <= v))
         slu_map_del(&ctl->memo, key);
     if (echo) {
         enum op_state st = op_app_state(new_obj);
@@ -363,17 +385,6 @@ static bool own_echo(struct op_controller *ctl, const char *key, const json_t *n
 static void on_app_update(void *ud, const json_t *old_obj, const json_t *new_obj)
 {
     (void)old_obj;
-    struct op_controller *ctl = ud;
-    char *key = kube_object_key(new_obj);
-    bool echo = key && own_echo(ctl, key, new_obj);
-    free(key);
-    if (echo) {
-        observe_app(ctl, new_obj, false);
-        pthread_mutex_lock(&ctl->m.mu);
-        ctl->m.echoes_skipped++;
-        pthread_mutex_unlock(&ctl->m.mu);
-        return;
-    }
     on_app_add(ud, new_obj);
 }
 

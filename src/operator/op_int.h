@@ -143,9 +143,10 @@ struct op_nsw *op__nsw_for(struct op_controller *ctl, const char *ns);
 void op__event(struct op_controller *ctl, const json_t *app, const char *type, const char *reason,
                const char *fmt, ...) SLU_PRINTF(5, 6);
 
-/* Records rv (a status write of key by this process) so that its watch echo is not reconciled
- * again (controller.c). */
-void op__own_write(struct op_controller *ctl, const char *key, const char *rv);
+/* Records obj (borrowed), just written by this process as key's status, so that its watch echo
+ * is not reconciled again and, until the cache has it, reconciles start from it (the memo); both
+ * are skipped when the informer already delivered that version (controller.c). */
+void op__own_write(struct op_controller *ctl, const char *key, json_t *obj);
 
 /* reconcile.c: reconciles app (taken) of key; *requeue_ms set (> 0) for a timed re-check. */
 int op__reconcile(struct op_controller *ctl, const char *key, int64_t *requeue_ms,

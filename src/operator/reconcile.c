@@ -68,13 +68,6 @@ static json_t *memo_pick(struct op_controller *ctl, const char *key, json_t *cac
     return out;
 }
 
-static void memo_put(struct op_controller *ctl, const char *key, json_t *obj)
-{
-    pthread_mutex_lock(&ctl->memo_mu);
-    slu_map_put(&ctl->memo, key, json_incref(obj));
-    pthread_mutex_unlock(&ctl->memo_mu);
-}
-
 /* ---------------------------------------------------------------- status helpers */
 
 static json_t *status_copy(const struct rctx *r)
@@ -186,9 +179,8 @@ static int write_status(struct rctx *r, json_t *st)
     json_decref(r->app);
     r->app = out;
     unstage(r);
-    memo_put(r->ctl, r->key, out);
-    op__own_write(r->ctl, r->key, kube_object_rv(out));
-    defer_del(r->ctl, r->key); /* whatever was held back is written or reset now */
+    op__own_write(r->ctl, r->key, out); /* and the memo */
+    defer_del(r->ctl, r->key);          /* whatever was held back is written or reset now */
     return 0;
 }
 
