@@ -1068,7 +1068,7 @@ static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1
             rc = 0;
             res->status = p.status;
             /* bytes after the answer: the server is out of step, do not reuse */
-            *reusable = p.keep_alive && used == (size_t)r && !(c->ssl && SSL_pending(c->ssl));
+            *reusable = p.keep_alive && used == (size_t)r && !(c->ssl && SSL_has_pending(c->ssl));
         } else {
             slu_err_release(&perr);
             continue;
