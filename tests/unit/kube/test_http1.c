@@ -3,10 +3,16 @@
  * thread per connection; each request's answer, delay, trickle or drop chosen by the test):
  * Content-Length and chunked bodies, connection reuse and Connection: close, an idle connection
  * closed by the server (one retry, POST included, reported as stale), truncated and oversize
- * bodies, timeouts, 429 + Retry-After, malformed answers, many threads on one client, and the
- * libcurl switch. */
+ * bodies, timeouts, 429 + Retry-After, malformed answers, many threads on one client, the
+ * libcurl switch, and TLS (certificates made by the test: CA from memory, the server's address
+ * checked, a client certificate required by the server, per-request exec certificates, an
+ * untrusted CA, insecure mode). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -183,15 +189,44 @@ struct srv {
     char methods[64][16];
     pthread_t conn_th[SRV_MAX_CONN];
     int conn_fd[SRV_MAX_CONN];
+    SSL_CTX *tls;           /* serve TLS with this context, or NULL */
+    char client_cn[64][64]; /* the client certificate's CN of each request (TLS) */
 };
+
+/* A connection's I/O, plain or TLS. */
+struct sio {
+    int fd;
+    SSL *ssl;
+};
+
+static ssize_t sio_read(struct sio *io, char *b, size_t n)
+{
+    if (io->ssl) {
+        int r = SSL_read(io->ssl, b, (int)n);
+        return r > 0 ? r : -1;
+    }
+    return read(io->fd, b, n);
+}
+
+static ssize_t sio_write(struct sio *io, const char *b, size_t n)
+{
+    if (io->ssl) {
+        int w = SSL_write(io->ssl, b, (int)n);
+        return w > 0 ? w : -1;
+    }
+    return send(io->fd, b, n, MSG_NOSIGNAL);
+}
 
 struct conn_arg {
     struct srv *s;
     int idx;
 };
 
-static bool wait_in(struct srv *s, int fd)
+static bool wait_in(struct srv *s, struct sio *io)
 {
+    if (io->ssl && SSL_pending(io->ssl))
+        return true;
+    int fd = io->fd;
     for (int waited = 0; waited < 10000 && !atomic_load(&s->stop); waited += 20) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 20) > 0)
@@ -206,16 +241,16 @@ static void nap(struct srv *s, int ms)
         slu_sleep_ms(SLU_MIN(5, ms - w));
 }
 
-static bool read_req(struct srv *s, int fd, struct sreq *rq)
+static bool read_req(struct srv *s, struct sio *io, struct sreq *rq)
 {
     struct slu_buf in = {0};
     char buf[4096];
     size_t hdr_end = 0;
     bool ok = false;
     for (;;) {
-        if (!wait_in(s, fd))
+        if (!wait_in(s, io))
             goto out;
-        ssize_t r = read(fd, buf, sizeof(buf));
+        ssize_t r = sio_read(io, buf, sizeof(buf));
         if (r <= 0)
             goto out;
         slu_buf_append(&in, buf, (size_t)r);
@@ -234,9 +269,9 @@ static bool read_req(struct srv *s, int fd, struct sreq *rq)
     if (cl && cl < in.data + hdr_end)
         clen = strtoul(cl + 17, NULL, 10);
     while (in.len - hdr_end < clen) {
-        if (!wait_in(s, fd))
+        if (!wait_in(s, io))
             goto out;
-        ssize_t r = read(fd, buf, sizeof(buf));
+        ssize_t r = sio_read(io, buf, sizeof(buf));
         if (r <= 0)
             goto out;
         slu_buf_append(&in, buf, (size_t)r);
@@ -253,16 +288,38 @@ static void *conn_main(void *arg)
     struct conn_arg *ca = arg;
     struct srv *s = ca->s;
     int fd = s->conn_fd[ca->idx];
+    struct sio io = {.fd = fd};
+    char cn[64] = "";
+    if (s->tls) {
+        struct timeval tv = {.tv_sec = 5};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        io.ssl = SSL_new(s->tls);
+        SSL_set_fd(io.ssl, fd);
+        if (SSL_accept(io.ssl) != 1) {
+            ERR_clear_error();
+            SSL_free(io.ssl);
+            close(fd);
+            free(ca);
+            return NULL;
+        }
+        X509 *peer = SSL_get1_peer_certificate(io.ssl);
+        if (peer) {
+            X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof(cn));
+            X509_free(peer);
+        }
+    }
     for (int nth = 0; !atomic_load(&s->stop); nth++) {
         struct sreq rq = {0};
-        if (!read_req(s, fd, &rq)) {
+        if (!read_req(s, &io, &rq)) {
             slu_buf_release(&rq.body);
             break;
         }
         pthread_mutex_lock(&s->mu);
         int total = s->nreq++;
-        if (total < 64)
+        if (total < 64) {
             slu_strlcpy(s->methods[total], rq.method, sizeof(s->methods[total]));
+            slu_strlcpy(s->client_cn[total], cn, sizeof(s->client_cn[total]));
+        }
         pthread_mutex_unlock(&s->mu);
         struct sact a = {0};
         s->fn(s, ca->idx, nth, total, &rq, &a);
@@ -275,7 +332,7 @@ static void *conn_main(void *arg)
         size_t off = 0;
         while (off < a.out.len && !atomic_load(&s->stop)) {
             size_t n = a.trickle_ms ? 1 : a.out.len - off;
-            ssize_t w = send(fd, a.out.data + off, n, MSG_NOSIGNAL);
+            ssize_t w = sio_write(&io, a.out.data + off, n);
             if (w <= 0)
                 break;
             off += (size_t)w;
@@ -286,6 +343,8 @@ static void *conn_main(void *arg)
         if (a.close_after)
             break;
     }
+    if (io.ssl)
+        SSL_free(io.ssl); /* no close_notify: like a server dropping an idle connection */
     close(fd);
     free(ca);
     return NULL;
@@ -317,9 +376,10 @@ static void *accept_main(void *arg)
     return NULL;
 }
 
-static void srv_start(struct srv *s, srv_fn fn, void *ud)
+static void srv_start_tls(struct srv *s, srv_fn fn, void *ud, SSL_CTX *tls)
 {
     memset(s, 0, sizeof(*s));
+    s->tls = tls;
     s->fn = fn;
     s->ud = ud;
     pthread_mutex_init(&s->mu, NULL);
@@ -333,6 +393,11 @@ static void srv_start(struct srv *s, srv_fn fn, void *ud)
     s->port = ntohs(sa.sin_port);
     atomic_init(&s->stop, false);
     assert_int_equal(pthread_create(&s->th, NULL, accept_main, s), 0);
+}
+
+static void srv_start(struct srv *s, srv_fn fn, void *ud)
+{
+    srv_start_tls(s, fn, ud, NULL);
 }
 
 static void srv_stop(struct srv *s)
@@ -765,6 +830,212 @@ static void test_many_threads(void **state)
     srv_stop(&s);
 }
 
+/* ---------------------------------------------------------------- TLS */
+
+struct pki {
+    EVP_PKEY *key;
+    X509 *cert;
+    char *cert_pem, *key_pem;
+};
+
+static char *pem_of(X509 *x, EVP_PKEY *k)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    if (x)
+        PEM_write_bio_X509(b, x);
+    else
+        PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+    char *data;
+    long n = BIO_get_mem_data(b, &data);
+    char *out = slu_strndup(data, (size_t)n);
+    BIO_free(b);
+    return out;
+}
+
+/* A certificate for cn (EC key), signed by issuer (NULL: self-signed CA); san like
+ * "IP:127.0.0.1" or NULL. */
+static void pki_make(struct pki *p, const char *cn, const struct pki *issuer, const char *san)
+{
+    p->key = EVP_EC_gen("prime256v1");
+    assert_non_null(p->key);
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    static long serial = 1;
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, p->key);
+    X509_NAME *nm = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer->cert) : nm);
+    X509V3_CTX v3;
+    X509V3_set_ctx(&v3, issuer ? issuer->cert : x, x, NULL, NULL, 0);
+    X509_EXTENSION *ext =
+        X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, issuer ? "CA:FALSE" : "CA:TRUE");
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    if (san) {
+        ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
+        X509_add_ext(x, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    assert_true(X509_sign(x, issuer ? issuer->key : p->key, EVP_sha256()) > 0);
+    p->cert = x;
+    p->cert_pem = pem_of(x, NULL);
+    p->key_pem = pem_of(NULL, p->key);
+}
+
+static void pki_free(struct pki *p)
+{
+    X509_free(p->cert);
+    EVP_PKEY_free(p->key);
+    free(p->cert_pem);
+    free(p->key_pem);
+}
+
+/* A server context: cert/key, and client certificates required and checked against ca. */
+static SSL_CTX *server_ctx(const struct pki *srv_cert, const struct pki *ca)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    assert_int_equal(SSL_CTX_use_certificate(ctx, srv_cert->cert), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey(ctx, srv_cert->key), 1);
+    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca->cert);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    return ctx;
+}
+
+static void tls_fn(struct srv *s, int conn, int nth, int total, const struct sreq *rq,
+                   struct sact *a)
+{
+    (void)s;
+    (void)conn;
+    (void)total;
+    if (strcmp(rq->path, "/stale") == 0 && nth > 0) {
+        a->drop = true;
+        return;
+    }
+    reply(a, 200, NULL, "{\"tls\":true}");
+}
+
+static struct kube__h1 *h1_tls(int port, const char *ca_pem, const struct pki *client,
+                               bool insecure, struct slu_err *err)
+{
+    struct kube__h1_conf cf = {.tls = true,
+                               .host = "127.0.0.1",
+                               .port = port,
+                               .path_prefix = "",
+                               .ca_pem = ca_pem,
+                               .cert_pem = client ? client->cert_pem : NULL,
+                               .key_pem = client ? client->key_pem : NULL,
+                               .insecure = insecure};
+    return kube__h1_new(&cf, err);
+}
+
+static int tls_get(struct kube__h1 *h, const char *path, const struct pki *exec_cert,
+                   struct kube__h1_result *res, struct slu_err *err)
+{
+    struct slu_buf body = {0}, eb = {0};
+    struct kube__h1_call call = {.method = "GET",
+                                 .path_query = path,
+                                 .timeout_ms = 5000,
+                                 .cert_pem = exec_cert ? exec_cert->cert_pem : NULL,
+                                 .key_pem = exec_cert ? exec_cert->key_pem : NULL,
+                                 .body_out = &body,
+                                 .body_cap = 1000,
+                                 .err_out = &eb,
+                                 .err_cap = 100};
+    int rc = kube__h1_do(h, &call, res, err);
+    if (rc == 0 && (body.len != 12 || memcmp(body.data, "{\"tls\":true}", 12) != 0))
+        rc = -100;
+    slu_buf_release(&body);
+    slu_buf_release(&eb);
+    return rc;
+}
+
+static void test_tls(void **state)
+{
+    (void)state;
+    struct pki ca, other_ca, srv_cert, wrong_name, cl_static, cl_exec1, cl_exec2, rogue;
+    pki_make(&ca, "test-ca", NULL, NULL);
+    pki_make(&other_ca, "other-ca", NULL, NULL);
+    pki_make(&srv_cert, "server", &ca, "IP:127.0.0.1,DNS:localhost");
+    pki_make(&wrong_name, "server", &ca, "IP:10.1.2.3");
+    pki_make(&cl_static, "static-user", &ca, NULL);
+    pki_make(&cl_exec1, "exec-one", &ca, NULL);
+    pki_make(&cl_exec2, "exec-two", &ca, NULL);
+    pki_make(&rogue, "rogue", &other_ca, NULL);
+    SSL_CTX *sctx = server_ctx(&srv_cert, &ca);
+    struct srv s;
+    srv_start_tls(&s, tls_fn, NULL, sctx);
+    struct kube__h1_result res;
+    struct slu_err err = {0};
+
+    /* CA from memory, the address checked, the static client certificate; kept alive */
+    struct kube__h1 *h = h1_tls(s.port, ca.cert_pem, &cl_static, false, &err);
+    assert_non_null(h);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tls_get(h, "/x", NULL, &res, &err), 0);
+    assert_int_equal(kube__h1_connects(h), 1);
+    assert_string_equal(s.client_cn[0], "static-user");
+    assert_string_equal(s.client_cn[2], "static-user");
+    /* per-request certificates (exec plugin): a connection is reused only with its own */
+    assert_int_equal(tls_get(h, "/x", &cl_exec1, &res, &err), 0);
+    assert_int_equal(tls_get(h, "/x", &cl_exec1, &res, &err), 0);
+    assert_int_equal(kube__h1_connects(h), 2);
+    assert_int_equal(tls_get(h, "/x", &cl_exec2, &res, &err), 0);
+    assert_int_equal(kube__h1_connects(h), 3);
+    assert_string_equal(s.client_cn[3], "exec-one");
+    assert_string_equal(s.client_cn[4], "exec-one");
+    assert_string_equal(s.client_cn[5], "exec-two");
+    /* an idle TLS connection dropped by the server: sent again once */
+    assert_int_equal(tls_get(h, "/stale", NULL, &res, &err), 0);
+    assert_false(res.stale_retry);
+    assert_int_equal(tls_get(h, "/stale", NULL, &res, &err), 0);
+    assert_true(res.stale_retry);
+    kube__h1_free(h);
+
+    /* the server requires a client certificate: refused without one, or with a foreign one */
+    h = h1_tls(s.port, ca.cert_pem, NULL, false, &err);
+    assert_int_equal(tls_get(h, "/x", NULL, &res, &err), SLU_EIO);
+    assert_non_null(strstr(err.msg, "GET /x"));
+    slu_err_release(&err);
+    assert_int_equal(tls_get(h, "/x", &rogue, &res, &err), SLU_EIO);
+    slu_err_release(&err);
+    kube__h1_free(h);
+    /* a CA that did not sign the server's certificate: not trusted, unless insecure */
+    h = h1_tls(s.port, other_ca.cert_pem, &cl_static, false, &err);
+    assert_int_equal(tls_get(h, "/x", NULL, &res, &err), SLU_EIO);
+    assert_non_null(strstr(err.msg, "not trusted"));
+    slu_err_release(&err);
+    kube__h1_free(h);
+    h = h1_tls(s.port, other_ca.cert_pem, &cl_static, true, &err);
+    assert_int_equal(tls_get(h, "/x", NULL, &res, &err), 0);
+    kube__h1_free(h);
+    /* bad TLS material is refused when the transport is made */
+    h = h1_tls(s.port, "not a certificate", NULL, false, &err);
+    assert_null(h);
+    assert_non_null(strstr(err.msg, "certificate-authority"));
+    slu_err_release(&err);
+    srv_stop(&s);
+    SSL_CTX_free(sctx);
+
+    /* a certificate for another address: refused */
+    sctx = server_ctx(&wrong_name, &ca);
+    srv_start_tls(&s, tls_fn, NULL, sctx);
+    h = h1_tls(s.port, ca.cert_pem, &cl_static, false, &err);
+    assert_int_equal(tls_get(h, "/x", NULL, &res, &err), SLU_EIO);
+    assert_non_null(strstr(err.msg, "not trusted"));
+    slu_err_release(&err);
+    kube__h1_free(h);
+    srv_stop(&s);
+    SSL_CTX_free(sctx);
+
+    struct pki *all[] = {&ca,        &other_ca, &srv_cert, &wrong_name,
+                         &cl_static, &cl_exec1, &cl_exec2, &rogue};
+    for (size_t i = 0; i < SLU_ARRAY_LEN(all); i++)
+        pki_free(all[i]);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -776,6 +1047,7 @@ int main(void)
         cmocka_unit_test(test_client_create_after_stale),
         cmocka_unit_test(test_client_429_and_switch),
         cmocka_unit_test(test_many_threads),
+        cmocka_unit_test(test_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
