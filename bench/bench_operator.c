@@ -336,9 +336,10 @@ static int bench(long n)
     kube_informer_wait_synced(ainf, 10000);
 
     snprintf(log, sizeof log, "%s/operator.log", DIR_);
+    const char *workers = getenv("SLU_BENCH_WORKERS") ? getenv("SLU_BENCH_WORKERS") : "16";
     const char *oargv[] = {BIN,           "operator", "--kubeconfig", KCFG,      "--metrics-listen",
                            "127.0.0.1:0", "--qps",    "100000",       "--burst", "100000",
-                           "--workers",   "16",       "--log-level",  "warn",    NULL};
+                           "--workers",   workers,    "--log-level",  "warn",    NULL};
     pid_t op = spawn(oargv, log);
     slu_sleep_ms(300); /* caches synced on an empty cluster */
     int64_t t0 = slu_now_mono_ns();

@@ -38,6 +38,10 @@ struct rctx {
      * handler acts at once): saved_status is the stored one (a reference, may be NULL). */
     bool staged;
     json_t *saved_status;
+    /* the spec's hash, computed once: a reconcile writes only the status, so the spec it works
+     * on does not change (a conflict starts a new rctx) */
+    bool have_hash;
+    uint64_t spec_hash;
     struct slu_err *err;
 };
 
@@ -119,6 +123,24 @@ static void reset_status(json_t *st, bool full)
 }
 
 static void defer_del(struct op_controller *ctl, const char *key);
+
+static uint64_t spec_hash(struct rctx *r)
+{
+    if (!r->have_hash) {
+        r->spec_hash = op_spec_hash(r->app);
+        r->have_hash = true;
+    }
+    return r->spec_hash;
+}
+
+/* op_spec_changed with the hash computed once per reconcile */
+static bool spec_changed(struct rctx *r)
+{
+    uint64_t h;
+    if (!op_submission_spec_hash(slu_json_str(r->app, "status.submissionID"), &h))
+        return false;
+    return h != (spec_hash(r) & 0xffffffffffffULL);
+}
 
 /* Writes st (taken) when it differs from the current status. */
 static void unstage(struct rctx *r)
@@ -454,7 +476,7 @@ static int submit(struct rctx *r)
     enum op_state cur = op_app_state(r->app);
     int64_t attempt = slu_json_int(r->app, "status.submissionAttempts", 0) + 1;
     char sid[48];
-    op_submission_id(kube_object_uid(r->app), attempt, op_spec_hash(r->app), sid, sizeof sid);
+    op_submission_id(kube_object_uid(r->app), attempt, spec_hash(r), sid, sizeof sid);
     json_t *objects = NULL;
     struct slu_err berr = {0};
     int brc = build_objects(r, sid, r->now_ms, &objects, &berr);
@@ -996,7 +1018,7 @@ static int step(struct rctx *r)
     if (suspend && s != OP_ST_COMPLETED && s != OP_ST_FAILED && s != OP_ST_SUSPENDED &&
         s != OP_ST_SUSPENDING)
         return to_suspending(r);
-    if (has_submission_state(s) && op_spec_changed(r->app))
+    if (has_submission_state(s) && spec_changed(r))
         return transition(r, status_copy(r), OP_ST_INVALIDATING, NULL);
     switch (s) {
     case OP_ST_NEW:
