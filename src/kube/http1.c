@@ -447,12 +447,15 @@ static pthread_once_t bio_once = PTHREAD_ONCE_INIT;
 static int bio_write(BIO *b, const char *data, int len)
 {
     struct h1_conn *c = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
     ssize_t w;
     do
         w = send(c->fd, data, (size_t)len, MSG_NOSIGNAL);
     while (w < 0 && errno == EINTR);
     if (w < 0) {
         c->io_errno = errno;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) /* SO_SNDTIMEO: may be called again */
+            BIO_set_retry_write(b);
         return -1;
     }
     return (int)w;
@@ -461,12 +464,15 @@ static int bio_write(BIO *b, const char *data, int len)
 static int bio_read(BIO *b, char *data, int len)
 {
     struct h1_conn *c = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
     ssize_t r;
     do
         r = recv(c->fd, data, (size_t)len, 0);
     while (r < 0 && errno == EINTR);
     if (r < 0) {
         c->io_errno = errno;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) /* SO_RCVTIMEO: may be called again */
+            BIO_set_retry_read(b);
         return -1;
     }
     if (r == 0)
@@ -682,6 +688,18 @@ static int set_timeo(struct h1_conn *c, int opt, int64_t ms)
     return 0;
 }
 
+/* Brings the socket's per-call bound near ms (the time left; 0: none). It changes only when it
+ * is off by more than ms/8 + 10 ms, so that requests with the same timeout pay no system call;
+ * a bound that ends before the deadline is harmless (the call is repeated, see io_again). */
+static int near_timeo(struct h1_conn *c, int opt, int64_t ms)
+{
+    int64_t cur = opt == SO_RCVTIMEO ? c->rcvtimeo_ms : c->sndtimeo_ms;
+    int64_t slack = ms / 8 + 10;
+    if (ms == 0 ? cur == 0 : (cur != 0 && cur <= ms + slack && cur + slack >= ms))
+        return 0;
+    return set_timeo(c, opt, ms);
+}
+
 /* Milliseconds left before deadline (0: no deadline -> 0, meaning none), at least 1. */
 static int64_t left_ms(int64_t deadline_ns)
 {
@@ -694,6 +712,15 @@ static int64_t left_ms(int64_t deadline_ns)
 static bool expired(int64_t deadline_ns)
 {
     return deadline_ns && slu_now_mono_ns() >= deadline_ns;
+}
+
+/* A call ended with EAGAIN (its SO_*TIMEO bound ran out): true when the deadline is not reached,
+ * after setting the bound to the time left, so the caller repeats the call. */
+static bool io_again(struct h1_conn *c, int opt, int64_t deadline_ns)
+{
+    if (!deadline_ns || slu_now_mono_ns() + 1000000 >= deadline_ns)
+        return false;
+    return set_timeo(c, opt, left_ms(deadline_ns)) == 0;
 }
 
 /* Connects a new connection. *not_sent is set when no connection could be made. */
@@ -859,29 +886,35 @@ static void pool_give(struct kube__h1 *h, struct h1_conn *c)
 }
 
 /* Sends all of out. Returns 0, or -errno-ish via *eno (EAGAIN: timed out). */
-static int conn_send(struct h1_conn *c, const char *data, size_t n, int *eno)
+static int conn_send(struct h1_conn *c, const char *data, size_t n, int64_t deadline_ns, int *eno)
 {
     size_t off = 0;
-    c->io_errno = 0;
     while (off < n) {
+        int e = 0;
+        c->io_errno = 0;
         if (c->ssl) {
             ERR_clear_error();
+            /* after WANT_WRITE, SSL_write is repeated with the same arguments */
             int w = SSL_write(c->ssl, data + off, (int)SLU_MIN(n - off, (size_t)1 << 30));
-            if (w <= 0) {
-                *eno = c->io_errno ? c->io_errno : EPIPE;
-                return -1;
+            if (w > 0) {
+                off += (size_t)w;
+                continue;
             }
-            off += (size_t)w;
+            e = c->io_errno ? c->io_errno : EPIPE;
         } else {
             ssize_t w = send(c->fd, data + off, n - off, MSG_NOSIGNAL);
-            if (w < 0 && errno == EINTR)
+            if (w >= 0) {
+                off += (size_t)w;
                 continue;
-            if (w < 0) {
-                *eno = errno;
-                return -1;
             }
-            off += (size_t)w;
+            e = errno;
+            if (e == EINTR)
+                continue;
         }
+        if ((e == EAGAIN || e == EWOULDBLOCK) && io_again(c, SO_SNDTIMEO, deadline_ns))
+            continue;
+        *eno = e;
+        return -1;
     }
     return 0;
 }
@@ -983,14 +1016,14 @@ static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1
     *reusable = false;
     bool reused = c->nreq > 0;
     int64_t tmo = deadline_ns ? left_ms(deadline_ns) : 0;
-    /* SO_*TIMEO bound each call (set only when the value changes); the deadline is checked
-     * after each read */
-    if (set_timeo(c, SO_SNDTIMEO, tmo) < 0 || set_timeo(c, SO_RCVTIMEO, tmo) < 0)
+    /* SO_*TIMEO bound each call (set only when far from the time left); the deadline is
+     * checked after each read */
+    if (near_timeo(c, SO_SNDTIMEO, tmo) < 0 || near_timeo(c, SO_RCVTIMEO, tmo) < 0)
         return slu_err_set(err, SLU_EIO, "%s %s: setsockopt: %s", call->method, call->path_query,
                            strerror(errno));
     build_request(h, c, call);
     int eno = 0;
-    if (conn_send(c, c->out.data, c->out.len, &eno) < 0) {
+    if (conn_send(c, c->out.data, c->out.len, deadline_ns, &eno) < 0) {
         if (reused && (eno == EPIPE || eno == ECONNRESET || eno == ENOTCONN))
             return STALE;
         if (eno == EAGAIN || eno == EWOULDBLOCK)
@@ -1022,6 +1055,8 @@ static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1
         bool tls_err = false;
         eno = 0;
         ssize_t r = conn_recv(c, c->rbuf, RBUF_SIZE, &eno, &tls_err);
+        if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK) && io_again(c, SO_RCVTIMEO, deadline_ns))
+            continue;
         if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK)) {
             rc = slu_err_set(err, SLU_ETIMEDOUT, "%s %s: no complete answer within %lld ms",
                              call->method, call->path_query, (long long)call->timeout_ms);
