@@ -87,8 +87,8 @@ int kube__watch_parse_event_sel(const char *line, size_t len, const char *const 
         static const char *const whole[] = {""};
         rc = slu_json_parse_select(line, len, whole, 1, &ev, err);
     } else {
-        rc = slu_err_set(err, SLU_ETOOBIG, "watch event of %zu bytes exceeds the limit of %zu",
-                         len, WATCH_MAX_LINE);
+        rc = slu_err_set(err, SLU_ETOOBIG, "watch event of %zu bytes exceeds the limit of %zu", len,
+                         WATCH_MAX_LINE);
     }
     if (rc == SLU_EINVAL) { /* the scanner's "malformed": a parse error, as slu_json_parse */
         rc = SLU_EPARSE;
