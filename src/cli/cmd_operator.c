@@ -253,7 +253,9 @@ int cmd_operator(int argc, char **argv)
     /* glibc gives each busy thread its own arena (up to 8 per core); with ~25 threads of small
      * JSON allocations that multiplies the heap kept after peaks. Four arenas are plenty on the
      * machines this runs on and keep the peak RSS close to the live data. Before any thread. */
+#ifndef SLU_HAVE_JEMALLOC
     mallopt(M_ARENA_MAX, 4);
+#endif
     sigset_t set;
     cli_block_stop_signals(&set);
 
@@ -351,7 +353,9 @@ int cmd_operator(int argc, char **argv)
             /* the caches' values are replaced on every update (a few KB each, of varying
              * sizes): glibc keeps the freed pages inside its arenas. Giving them back every 10 s
              * costs a few ms and keeps RSS near the live data (docs/benchmarks.md, "Operator"). */
-            malloc_trim(0);
+#ifndef SLU_HAVE_JEMALLOC
+            malloc_trim(0); /* (jemalloc returns pages by itself: dirty pages decay in 10 s) */
+#endif
             next_trim = slu_now_mono_ns() + (int64_t)10 * 1000000000;
         }
         if (sig == SIGINT || sig == SIGTERM) {
