@@ -614,13 +614,34 @@ static int exec_template_text(struct ctx *x, char **text, struct slu_err *err)
         sb__set_str(c0, "name", cname ? cname : SB_EXECUTOR_CONTAINER);
         json_array_append_new(cs, c0);
     }
+    /* the skeleton as the extras code shapes it with nothing to add (empty metadata and so on) */
+    json_t *bare = NULL;
+    if (!in->executor_template) {
+        bare = json_deep_copy(t);
+        json_t *none = json_object();
+        if (spark_pod_apply_extras(bare, none, in->app_volumes,
+                                   cname ? cname : SB_EXECUTOR_CONTAINER, NULL) != 0) {
+            json_decref(bare);
+            bare = NULL;
+        }
+        json_decref(none);
+    }
     int rc = spark_pod_apply_extras(t, in->executor_extras, in->app_volumes,
                                     cname ? cname : SB_EXECUTOR_CONTAINER, err);
     if (rc) {
         slu_err_prefix(err, "executor extras");
         json_decref(t);
+        json_decref(bare);
         return rc;
     }
+    if (bare && json_equal(bare, t)) {
+        /* the extras change nothing in the executor pod (what they hold, cores or memory, is in
+         * the conf already): no template, so no ConfigMap, as spark-submit without one */
+        json_decref(bare);
+        json_decref(t);
+        return 0;
+    }
+    json_decref(bare);
     if (!cname) {
         /* Spark takes the first container unless told: name it, as the Kubeflow operator does. */
         const char *n0 = json_string_value(json_object_get(json_array_get(cs, 0), "name"));

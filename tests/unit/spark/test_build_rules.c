@@ -1175,6 +1175,46 @@ static void executor_template_merge(void **s)
     tb_release(&t);
 }
 
+/* The executor template ConfigMap exists only when the executor pod is changed by it: extras
+ * that hold only what the conf already says (cores, memory, instances) make none, as
+ * spark-submit makes none without a template; a toleration makes one. */
+static json_t *template_configmap(json_t *objects)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(objects, i, o)
+    {
+        if (slu_streq(bg_s(o, "kind"), "ConfigMap") &&
+            json_object_get(json_object_get(o, "data"), "podspec-configmap-key"))
+            return o;
+    }
+    return NULL;
+}
+
+static void executor_template_only_when_needed(void **s)
+{
+    (void)s;
+    struct tb t;
+    tb_init(&t, "tn");
+    json_t *x = json_pack("{si si ss ss}", "cores", 1, "instances", 2, "memory", "512m",
+                          "coreRequest", "1m");
+    t.in.executor_extras = x;
+    tb_ok(&t);
+    assert_null(template_configmap(t.objects));
+    assert_null(spark_conf_get(t.props, "spark.kubernetes.executor.podTemplateFile"));
+    assert_null(spark_conf_get(t.props, "spark.kubernetes.executor.podTemplateContainerName"));
+    json_object_set_new(x, "tolerations",
+                        json_pack("[{ss ss ss}]", "key", "k", "operator", "Equal", "value", "v"));
+    tb_ok(&t);
+    json_t *cm = template_configmap(t.objects);
+    assert_non_null(cm);
+    assert_non_null(strstr(bg_s(json_object_get(cm, "data"), "podspec-configmap-key"), "\"k\""));
+    assert_non_null(spark_conf_get(t.props, "spark.kubernetes.executor.podTemplateFile"));
+    json_decref(x);
+    t.in.executor_extras = NULL;
+    tb_release(&t);
+}
+
 static void driver_extras_details(void **s)
 {
     (void)s;
@@ -1244,6 +1284,7 @@ int main(void)
         cmocka_unit_test(executor_configmap_and_owner),
         cmocka_unit_test(executor_template_merge),
         cmocka_unit_test(driver_extras_details),
+        cmocka_unit_test(executor_template_only_when_needed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
