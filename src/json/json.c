@@ -325,8 +325,7 @@ int slu_json_parse(const char *buf, size_t len, size_t max_bytes, json_t **out, 
     return 0;
 }
 
-/* Appends s as a JSON string literal (UTF-8 kept as is; controls, quote, backslash escaped). */
-static void dump_string(struct slu_buf *b, const char *s, size_t n)
+void slu_json_put_string(struct slu_buf *b, const char *s, size_t n)
 {
     slu_buf_putc(b, '"');
     size_t run = 0; /* start of the pending unescaped run */
@@ -422,7 +421,7 @@ static void dump_value(struct slu_buf *b, const json_t *v, bool sorted)
         for (i = 0; i < n; i++) {
             if (i)
                 slu_buf_putc(b, ',');
-            dump_string(b, keys[i].k, keys[i].len);
+            slu_json_put_string(b, keys[i].k, keys[i].len);
             slu_buf_putc(b, ':');
             dump_value(b, keys[i].v, sorted);
         }
@@ -441,7 +440,7 @@ static void dump_value(struct slu_buf *b, const json_t *v, bool sorted)
         break;
     }
     case JSON_STRING:
-        dump_string(b, json_string_value(v), json_string_length(v));
+        slu_json_put_string(b, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
         slu_buf_printf(b, "%lld", (long long)json_integer_value(v));

@@ -42,6 +42,10 @@ int slu_json_parse(const char *buf, size_t len, size_t max_bytes, json_t **out,
                    struct slu_err *err);
 /* Compact JSON with sorted keys (canonical); returned owned (free with free()). NULL -> "null". */
 char *slu_json_dumps_canonical(const json_t *v);
+/* Appends s[0..n) to b as a JSON string literal: quotes added, '"', '\\' and control
+ * characters escaped, other bytes (UTF-8) as they are. For writers that print JSON text without
+ * building a json_t. */
+void slu_json_put_string(struct slu_buf *b, const char *s, size_t n);
 /* Compact JSON in insertion order; returned owned (free with free()). */
 char *slu_json_dumps(const json_t *v);
 /* Semantic equality: object key order ignored, 1 == 1.0. */

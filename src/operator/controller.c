@@ -415,32 +415,14 @@ static void free_event(void *p)
     free(e);
 }
 
-/* Appends s as a JSON string (quotes, escapes; bytes >= 0x80 are copied: UTF-8 stays UTF-8). */
-static void put_jstr(struct slu_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    slu_buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            slu_buf_putc(b, '\\');
-            slu_buf_putc(b, (char)*p);
-        } else if (*p < 0x20) {
-            char u[7] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0};
-            slu_buf_puts(b, u);
-        } else {
-            slu_buf_putc(b, (char)*p);
-        }
-    }
-    slu_buf_putc(b, '"');
-}
-
 static void put_field(struct slu_buf *b, const char *key, const char *val, bool comma)
 {
     if (comma)
         slu_buf_putc(b, ',');
-    put_jstr(b, key);
+    slu_json_put_string(b, key, strlen(key));
     slu_buf_putc(b, ':');
-    put_jstr(b, val);
+    val = val ? val : "";
+    slu_json_put_string(b, val, strlen(val));
 }
 
 void op__event(struct op_controller *ctl, const json_t *app, const char *type, const char *reason,

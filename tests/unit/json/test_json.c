@@ -259,12 +259,51 @@ static void test_dumps_equal_copy(void **state)
         json_decref(all[i]);
 }
 
+/* slu_json_put_string: every byte below 0x20, quote, backslash, UTF-8 and an embedded NUL-free
+ * string come back exactly through jansson; the literal is plain ASCII for ASCII input. */
+static void test_put_string(void **state)
+{
+    (void)state;
+    char all[0x21 + 8];
+    size_t n = 0;
+    for (int c = 1; c < 0x20; c++)
+        all[n++] = (char)c;
+    memcpy(all + n, "\"\\/\xc3\xa9\xe2\x82\xac", 8); /* " \ / é € */
+    n += 8;
+    const char *cases[] = {"",
+                           "plain",
+                           "a \"quoted\" word",
+                           "back\\slash",
+                           "line\nbreak\ttab",
+                           "Driver x failed: \"ExitCode\": 1\r\n"};
+    for (size_t i = 0; i <= SLU_ARRAY_LEN(cases); i++) {
+        const char *in = i < SLU_ARRAY_LEN(cases) ? cases[i] : all;
+        size_t len = i < SLU_ARRAY_LEN(cases) ? strlen(in) : n;
+        struct slu_buf b = {0};
+        slu_json_put_string(&b, in, len);
+        slu_buf_putc(&b, 0);
+        json_error_t e;
+        json_t *v = json_loads(b.data, JSON_DECODE_ANY, &e);
+        if (!v)
+            print_error("%s: %s\n", b.data, e.text);
+        assert_non_null(v);
+        assert_true(json_is_string(v));
+        assert_int_equal(json_string_length(v), len);
+        assert_memory_equal(json_string_value(v), in, len);
+        for (const char *p = b.data; *p; p++) /* no raw control character left */
+            assert_true((unsigned char)*p >= 0x20);
+        json_decref(v);
+        slu_buf_release(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_path_get), cmocka_unit_test(test_path_long_key),
-        cmocka_unit_test(test_set),      cmocka_unit_test(test_del),
-        cmocka_unit_test(test_parse),    cmocka_unit_test(test_dumps_equal_copy),
+        cmocka_unit_test(test_path_get),   cmocka_unit_test(test_path_long_key),
+        cmocka_unit_test(test_set),        cmocka_unit_test(test_del),
+        cmocka_unit_test(test_parse),      cmocka_unit_test(test_dumps_equal_copy),
+        cmocka_unit_test(test_put_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
