@@ -47,7 +47,16 @@ static void op_usage(FILE *f)
                "  --max-tracked-executors N    executorState entries kept per app (default 100)\n"
                "  --qps Q --burst B            client-side API rate limit (default 100 / 200)\n"
                "  --log-level LEVEL            debug|info|warn|error|off (default info)\n"
-               "  -h, --help                   show this help\n");
+               "  -h, --help                   show this help\n"
+               "\n"
+               "Environment:\n"
+               "  SLU_KUBE_TRANSPORT=curl      send every API request through libcurl (default: "
+               "the\n"
+               "                               built-in HTTP/1.1 client, libcurl for watches, "
+               "logs\n"
+               "                               and proxies)\n"
+               "\n"
+               "See docs/operator.md (flags, sizing, metrics) and docs/deploy.md.\n");
 }
 
 struct leader_state {
