@@ -767,8 +767,7 @@ static void common_headers(struct kube_client *c, const struct kube__req *rq, co
 /* Can the lean transport carry this request? */
 static bool lean_eligible(struct kube_client *c, const struct kube__req *rq)
 {
-    if (!c->h1 || rq->on_data || rq->stop ||
-        atomic_load_explicit(&c->transport, memory_order_relaxed) == KUBE__TRANSPORT_CURL)
+    if (!c->h1 || atomic_load_explicit(&c->transport, memory_order_relaxed) == KUBE__TRANSPORT_CURL)
         return false;
     const char *m = rq->method;
     return strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
@@ -792,7 +791,10 @@ static int perform_lean(struct kube_client *c, const struct kube__req *rq, struc
                                  .body_out = x->body,
                                  .body_cap = x->cap,
                                  .err_out = &x->errbody,
-                                 .err_cap = MAX_ERR_BODY};
+                                 .err_cap = MAX_ERR_BODY,
+                                 .on_data = rq->on_data,
+                                 .ud = rq->ud,
+                                 .stop = rq->stop};
     struct kube__h1_result res;
     int rc = kube__h1_do(c->h1, &call, &res, err);
     explicit_bzero(hdrs.data, hdrs.len);
@@ -801,6 +803,7 @@ static int perform_lean(struct kube_client *c, const struct kube__req *rq, struc
     x->not_sent = res.not_sent;
     x->overflow = res.overflow;
     x->stale_retry = res.stale_retry;
+    x->cb_stopped = res.cb_stopped;
     memcpy(x->retry_after, res.retry_after, sizeof(x->retry_after));
     atomic_fetch_add_explicit(&c->n_lean, 1, memory_order_relaxed);
     return rc;

@@ -129,6 +129,13 @@ struct kube__h1_call {
     size_t body_cap;                /* more is SLU_ETOOBIG */
     struct slu_buf *err_out;        /* a non-2xx body: the first err_cap bytes kept */
     size_t err_cap;
+    /* Streaming (watches, logs): a 2xx body goes to on_data as it arrives instead of body_out;
+     * on_data returning false ends the exchange with SLU_ECANCELED and res->cb_stopped. stop
+     * (may be NULL) is checked at least every H1_STREAM_POLL_MS while waiting for bytes; set, it
+     * ends the exchange with SLU_ECANCELED. The connection is not reused after either. */
+    bool (*on_data)(void *ud, const char *data, size_t n);
+    void *ud;
+    const atomic_bool *stop;
 };
 
 struct kube__h1_result {
@@ -138,6 +145,7 @@ struct kube__h1_result {
     bool overflow;    /* the 2xx body was larger than body_cap */
     bool stale_retry; /* a reused connection turned out closed before any answer byte; the
                          request was sent once more on a fresh connection */
+    bool cb_stopped;  /* on_data asked to stop */
 };
 
 /* One exchange. 0 when a complete answer arrived (any status); SLU_ETOOBIG, SLU_ETIMEDOUT or

@@ -960,6 +960,13 @@ static int on_body(void *ud, const char *data, size_t n)
 {
     struct sink *s = ud;
     bool ok = s->p->status >= 200 && s->p->status < 300;
+    if (ok && s->call->on_data) {
+        if (!s->call->on_data(s->call->ud, data, n)) {
+            s->res->cb_stopped = true;
+            return SLU_ECANCELED;
+        }
+        return 0;
+    }
     if (ok) {
         struct slu_buf *b = s->call->body_out;
         if (!b)
@@ -1006,7 +1013,8 @@ static void build_request(struct kube__h1 *h, struct h1_conn *c, const struct ku
         slu_buf_append(o, call->body, call->body_len);
 }
 
-#define STALE 1 /* a reused connection was closed before any byte of an answer */
+#define STALE 1               /* a reused connection was closed before any byte of an answer */
+#define H1_STREAM_POLL_MS 500 /* how often a stream waiting for bytes looks at its stop flag */
 
 /* One request on c: 0 with a complete answer in res, STALE, or a negative code with err. */
 static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1_call *call,
@@ -1052,9 +1060,21 @@ static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1
             if (c->rcvtimeo_ms > l + l / 8 + 10)
                 set_timeo(c, SO_RCVTIMEO, l);
         }
+        if (call->stop) {
+            if (atomic_load(call->stop)) {
+                rc = slu_err_set(err, SLU_ECANCELED, "%s %s: stopped", call->method,
+                                 call->path_query);
+                break;
+            }
+            /* wake up now and then to look at the stop flag */
+            if (c->rcvtimeo_ms == 0 || c->rcvtimeo_ms > H1_STREAM_POLL_MS)
+                set_timeo(c, SO_RCVTIMEO, H1_STREAM_POLL_MS);
+        }
         bool tls_err = false;
         eno = 0;
         ssize_t r = conn_recv(c, c->rbuf, RBUF_SIZE, &eno, &tls_err);
+        if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK) && call->stop && !expired(deadline_ns))
+            continue; /* the stop flag's wake-up */
         if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK) && io_again(c, SO_RCVTIMEO, deadline_ns))
             continue;
         if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK)) {
@@ -1094,7 +1114,9 @@ static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1
         size_t used = 0;
         struct slu_err perr = {0};
         rc = kube__h1_parse(&p, c->rbuf, (size_t)r, &used, &perr);
-        if (rc == SLU_ETOOBIG) {
+        if (rc < 0 && res->cb_stopped) {
+            rc = SLU_ECANCELED; /* on_data said stop: it has recorded why */
+        } else if (rc == SLU_ETOOBIG) {
             rc = slu_err_set(err, SLU_ETOOBIG, "response body larger than %zu bytes",
                              call->body_cap);
         } else if (rc < 0) {

@@ -463,6 +463,10 @@ static void plain_fn(struct srv *s, int conn, int nth, int total, const struct s
     if (strcmp(rq->path, "/chunked") == 0) {
         slu_buf_puts(&a->out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                               "3;name=value\r\n{\"x\r\n5\r\n\":42}\r\n0\r\nTrailer: yes\r\n\r\n");
+    } else if (strcmp(rq->path, "/stream") == 0) {
+        /* a watch: two events, then the stream stays open */
+        slu_buf_puts(&a->out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "6\r\nline1\n\r\n6\r\nline2\n\r\n");
     } else if (strcmp(rq->path, "/close") == 0) {
         reply(a, 200, "Connection: close\r\n", "{}");
         a->close_after = true;
@@ -1036,6 +1040,86 @@ static void test_tls(void **state)
         pki_free(all[i]);
 }
 
+/* ---------------------------------------------------------------- streams */
+
+struct collect {
+    struct slu_buf got;
+    int calls, stop_after; /* stop_after > 0: answer false on that call */
+};
+
+static bool collect_fn(void *ud, const char *data, size_t n)
+{
+    struct collect *c = ud;
+    slu_buf_append(&c->got, data, n);
+    return ++c->calls != c->stop_after;
+}
+
+struct stopper {
+    atomic_bool *flag;
+    struct collect *c;
+};
+
+static void *stopper_main(void *arg)
+{
+    struct stopper *st = arg;
+    /* stop once both events arrived (or after 5 s: the test then fails on the data) */
+    for (int i = 0; i < 500 && st->c->got.len < 12; i++)
+        slu_sleep_ms(10);
+    atomic_store(st->flag, true);
+    return NULL;
+}
+
+static void test_streams(void **state)
+{
+    (void)state;
+    struct srv s;
+    srv_start(&s, plain_fn, NULL);
+    struct kube__h1 *h = h1_for(&s);
+    struct kube__h1_result res;
+    struct slu_err err = {0};
+    /* a complete chunked body goes to on_data, not to body_out */
+    struct collect c1 = {0};
+    struct slu_buf body = {0};
+    struct kube__h1_call call = {.method = "GET",
+                                 .path_query = "/chunked",
+                                 .body_out = &body,
+                                 .body_cap = 1 << 20,
+                                 .on_data = collect_fn,
+                                 .ud = &c1};
+    assert_int_equal(kube__h1_do(h, &call, &res, &err), 0);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(c1.got.len, 8);
+    assert_memory_equal(c1.got.data, "{\"x\":42}", 8);
+    assert_int_equal(body.len, 0);
+    /* an open stream ends when the stop flag is set, with what arrived delivered */
+    atomic_bool stop = false;
+    struct collect c2 = {0};
+    struct stopper st = {&stop, &c2};
+    pthread_t th;
+    pthread_create(&th, NULL, stopper_main, &st);
+    call = (struct kube__h1_call){
+        .method = "GET", .path_query = "/stream", .on_data = collect_fn, .ud = &c2, .stop = &stop};
+    assert_int_equal(kube__h1_do(h, &call, &res, &err), SLU_ECANCELED);
+    pthread_join(th, NULL);
+    slu_err_release(&err);
+    assert_int_equal(c2.got.len, 12);
+    assert_memory_equal(c2.got.data, "line1\nline2\n", 12);
+    /* on_data saying stop ends it at once, without a message of ours */
+    struct collect c3 = {.stop_after = 1};
+    atomic_store(&stop, false);
+    call.ud = &c3;
+    assert_int_equal(kube__h1_do(h, &call, &res, &err), SLU_ECANCELED);
+    assert_true(res.cb_stopped);
+    assert_int_equal(c3.calls, 1);
+    slu_err_release(&err);
+    slu_buf_release(&c1.got);
+    slu_buf_release(&c2.got);
+    slu_buf_release(&c3.got);
+    slu_buf_release(&body);
+    kube__h1_free(h);
+    srv_stop(&s);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -1048,6 +1132,7 @@ int main(void)
         cmocka_unit_test(test_client_429_and_switch),
         cmocka_unit_test(test_many_threads),
         cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
