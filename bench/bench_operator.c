@@ -340,9 +340,10 @@ static int bench(long n)
 
     snprintf(log, sizeof log, "%s/operator.log", DIR_);
     const char *workers = getenv("SLU_BENCH_WORKERS") ? getenv("SLU_BENCH_WORKERS") : "4";
+    const char *level = getenv("SLU_BENCH_LOG_LEVEL") ? getenv("SLU_BENCH_LOG_LEVEL") : "warn";
     const char *oargv[] = {BIN,           "operator", "--kubeconfig", KCFG,      "--metrics-listen",
                            "127.0.0.1:0", "--qps",    "100000",       "--burst", "100000",
-                           "--workers",   workers,    "--log-level",  "warn",    NULL};
+                           "--workers",   workers,    "--log-level",  level,     NULL};
     pid_t op = spawn(oargv, log);
     slu_sleep_ms(300); /* caches synced on an empty cluster */
     int64_t t0 = slu_now_mono_ns();
@@ -384,10 +385,11 @@ static int bench(long n)
     double api = scrape(port, "sluice_operator_api_requests_total");
     double writes = scrape(port, "sluice_operator_status_writes_total");
     if (getenv("SLU_BENCH_VERBOSE"))
-        fprintf(stderr, "conflicts %.0f errors %.0f own-write echoes skipped %.0f\n",
+        fprintf(stderr, "conflicts %.0f errors %.0f own-write echoes skipped %.0f relists %.0f\n",
                 scrape(port, "sluice_operator_status_conflicts_total"),
                 scrape(port, "sluice_operator_reconcile_errors_total"),
-                scrape(port, "sluice_operator_own_writes_skipped_total"));
+                scrape(port, "sluice_operator_own_writes_skipped_total"),
+                scrape(port, "sluice_operator_informer_relists_total"));
     double load[3] = {0, 0, 0};
     if (getloadavg(load, 3) < 1)
         load[0] = -1;

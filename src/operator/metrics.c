@@ -127,6 +127,17 @@ void op_controller_metrics(struct op_controller *ctl, struct slu_buf *o)
             s.submissions_created);
     counter(o, "sluice_operator_events_dropped_total", "Events dropped (recorder queue full)",
             s.events_dropped);
+    uint64_t relists = 0;
+    for (size_t i = 0; i < ctl->nnsw; i++) {
+        if (ctl->nsw[i].apps)
+            relists += kube_informer_relists(ctl->nsw[i].apps);
+        if (ctl->nsw[i].pods)
+            relists += kube_informer_relists(ctl->nsw[i].pods);
+    }
+    counter(o, "sluice_operator_informer_relists_total",
+            "Lists the SparkApplication and pod informers made after their first (a watch that "
+            "fell behind the server's window, or could not resume)",
+            relists);
     counter(o, "sluice_operator_own_writes_skipped_total",
             "SparkApplication watch events that were the echo of this operator's own status "
             "write (not reconciled again)",
