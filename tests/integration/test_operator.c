@@ -411,6 +411,8 @@ static void test_endpoints(void **state)
     assert_true(h_metric(0, "spark_application_failure_count") >= 1);
     assert_true(h_metric(0, "sluice_operator_reconcile_total") >= 1);
     assert_true(h_metric(0, "workqueue_depth") >= 0);
+    assert_true(h_metric(0, "sluice_operator_informer_relists_total") >= 0); /* exported */
+    assert_true(h_metric(0, "sluice_operator_own_writes_skipped_total") >= 1);
     /* the scheduled controller's counters are part of the same /metrics */
     assert_true(h_metric(0, "sluice_scheduled_workqueue_depth") >= 0);
     assert_true(h_metric(0, "spark_application_submit_latency_seconds_histogram_count") >= 1);
