@@ -531,12 +531,12 @@ static void *informer_main(void *arg)
             break;
         }
         if (rc == SLU_EGONE) {
-            slu_debug("informer %s: resourceVersion %s expired; relisting", inf->res.plural,
-                      inf->last_rv ? inf->last_rv : "");
+            slu_info("informer %s: resourceVersion %s expired; relisting", inf->res.plural,
+                     inf->last_rv ? inf->last_rv : "");
             need_list = true;
         } else if (rc < 0 || quick_empty) {
-            if (rc < 0)
-                slu_debug("informer %s: watch ended: %s", inf->res.plural, err.msg);
+            if (rc < 0) /* resumed from the last resourceVersion; worth a line */
+                slu_info("informer %s: watch ended: %s; resuming", inf->res.plural, err.msg);
             if (inf->events_this_watch > 0)
                 attempt = 0;
             kube__sleep(kube__backoff_ms(attempt++, INF_BACKOFF_BASE_MS, INF_BACKOFF_CAP_MS),
