@@ -142,7 +142,6 @@ static bool spec_changed(struct rctx *r)
     return h != (spec_hash(r) & 0xffffffffffffULL);
 }
 
-/* Writes st (taken) when it differs from the current status. */
 static void unstage(struct rctx *r)
 {
     r->staged = false;
@@ -150,6 +149,7 @@ static void unstage(struct rctx *r)
     r->saved_status = NULL;
 }
 
+/* Writes st (taken) when it differs from the stored status. */
 static int write_status(struct rctx *r, json_t *st)
 {
     const json_t *stored = r->staged ? r->saved_status : json_object_get(r->app, "status");
@@ -157,7 +157,10 @@ static int write_status(struct rctx *r, json_t *st)
         json_decref(st);
         if (r->staged) { /* back to what is stored */
             json_t *app = json_copy(r->app);
-            json_object_set(app, "status", r->saved_status ? r->saved_status : json_object());
+            if (r->saved_status)
+                json_object_set(app, "status", r->saved_status);
+            else
+                json_object_del(app, "status");
             json_decref(r->app);
             r->app = app;
             unstage(r);
@@ -178,7 +181,11 @@ static int write_status(struct rctx *r, json_t *st)
                   : slu_err_set(r->err, SLU_ENOMEM, "status of %s", r->key);
     json_decref(slim);
     json_t *out = NULL;
-    if (rc == 0) {
+    if (rc == 0 && !km.resource_version[0]) {
+        /* written, but the answer named no version (not seen from an API server): go on from
+         * the object as it is now */
+        rc = op__get(r->ctl, &OP_RES_SPARKAPPS, r->ns, r->name, &out, r->err);
+    } else if (rc == 0) {
         out = json_copy(r->app); /* shallow: the children are immutable and shared */
         json_t *nmd = json_copy((json_t *)md);
         json_object_set_new(nmd, "resourceVersion", json_string(km.resource_version));
