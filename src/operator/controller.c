@@ -272,6 +272,7 @@ static void handoff_del(struct op_controller *ctl, const char *key)
     slu_map_del(&ctl->handoff, key);
     slu_map_del(&ctl->defer, key);
     slu_map_del(&ctl->own, key);
+    slu_map_del(&ctl->memo, key);
     pthread_mutex_unlock(&ctl->memo_mu);
 }
 
