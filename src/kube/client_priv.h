@@ -214,7 +214,7 @@ void kube__lines_release(struct kube__lines *l);
 int kube__watch_parse_event(const char *line, size_t len, char type[16], json_t **obj,
                             struct slu_err *err);
 /* The same with only the selected paths of the object built (sel: event paths such as
- * "object.metadata.labels", from kube__watch_select; NULL: whole). */
+ * "object.metadata.labels", built by kube_watch from kube_watch_opts.select; NULL: whole). */
 int kube__watch_parse_event_sel(const char *line, size_t len, const char *const *sel, size_t nsel,
                                 char type[16], json_t **obj, struct slu_err *err);
 /* The watch query string for a resource (returned owned). */

@@ -103,14 +103,6 @@ static inline int op__create(struct op_controller *ctl, const struct kube_resour
     atomic_fetch_add(&ctl->api_calls, 1);
     return kube_create(ctl->c, r, ns, obj, out, err);
 }
-static inline int op__update_status(struct op_controller *ctl, const struct kube_resource *r,
-                                    const char *ns, const json_t *obj, json_t **out,
-                                    struct slu_err *err)
-{
-    atomic_fetch_add(&ctl->api_calls, 1);
-    atomic_fetch_add(&ctl->status_writes, 1);
-    return kube_update_status(ctl->c, r, ns, obj, out, err);
-}
 static inline int op__create_meta(struct op_controller *ctl, const struct kube_resource *r,
                                   const char *ns, const json_t *obj, struct kube_meta *meta,
                                   struct slu_err *err)
