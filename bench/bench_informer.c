@@ -18,10 +18,34 @@
  * Each also times kube_informer_get of every key (compact mode parses on each get).
  * The forks happen while this process has a single thread (the sim is a spawned process and the
  * clients live only in the children).
+ *
+ * bench_informer events [APPS]   (APPS default 1000; no sim)
+ *
+ * CPU per watch event on the thread that consumes the stream, for a stream that mirrors what the
+ * operator's pod informer sees: per app a driver and an executor pod (the 4.4 KB pod of
+ * tests/pod_fixture.h with names, labels, resourceVersion, phase and container state changed),
+ * each ADDED (Pending), MODIFIED four times (scheduled, Running, Succeeded with the container
+ * terminated, deletionTimestamp set) and DELETED: 12 events an app, from a scripted local server
+ * (tests/unit/kube/fakeapi.h) in one chunked response. Four consumers, alternated five times in
+ * this process (the best of each kept):
+ *   watch      kube_watch with the pod informer's select paths and a callback that only counts:
+ *              the transport, line splitting and parsing (the floor under the pod informer);
+ *   pods       an informer configured as the operator's pod informer (compact, a projection of
+ *              the same fields, select, label index "app" of "ns/app-name", on_update comparing
+ *              old and new as the operator does);
+ *   watch-all  kube_watch parsing whole objects (the floor under the next one);
+ *   raw        an informer configured as the operator's app informer (compact, no projection, no
+ *              select, no_old_on_update: the object's text is stored as it came).
+ * The CPU is the consuming thread's (CLOCK_THREAD_CPUTIME_ID, read in the callback at the first
+ * and the last event), so the server thread and the main thread do not count; "pods - watch" and
+ * "raw - watch-all" are what the informer itself adds to an event.
  */
 #include <malloc.h>
+#include <time.h>
 
 #include "bench_util.h"
+#include "pod_fixture.h"
+#include "unit/kube/fakeapi.h"
 
 #define NS "bench"
 
@@ -181,8 +205,356 @@ static int in_child(const struct bench_sim *sim, long n, const char *mode)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* ---------------------------------------------------------------- per-event CPU (no sim) */
+
+#define EV_STEPS 6  /* events per pod */
+#define EV_WAVE 50  /* apps whose pods move through their life cycle together */
+#define EV_ROUNDS 5 /* alternations of the consumers; the best of each is kept */
+
+/* s with the first occurrence of from replaced by to (returned owned); from must occur. */
+static char *ev_replace(char *s, const char *from, const char *to)
+{
+    char *at = strstr(s, from);
+    if (!at) {
+        fprintf(stderr, "bench: the pod fixture has no %s\n", from);
+        abort();
+    }
+    char *r = slu_asprintf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    free(s);
+    return r;
+}
+
+/* The text of one pod at a step of its life cycle. */
+static char *ev_pod(long app, bool driver, int step, long rv)
+{
+    char *s = slu_strdup(POD_JSON), v[160];
+    snprintf(v, sizeof v, "\"app-%05ld-%s\"", app, driver ? "driver" : "exec-1");
+    s = ev_replace(s, "\"spark-pi-1a2b3c941f297c00-driver\"", v);
+    snprintf(v, sizeof v, "\"sparkoperator.k8s.io/app-name\":\"app-%05ld\"", app);
+    s = ev_replace(s, "\"sparkoperator.k8s.io/app-name\":\"spark-pi\"", v);
+    snprintf(v, sizeof v, "\"resourceVersion\":\"%ld\"", rv);
+    s = ev_replace(s, "\"resourceVersion\":\"184467\"", v);
+    if (!driver)
+        s = ev_replace(s, "\"spark-role\":\"driver\"", "\"spark-role\":\"executor\"");
+    const char *phase = step <= 1 ? "Pending" : step == 2 ? "Running" : "Succeeded";
+    snprintf(v, sizeof v, "\"phase\":\"%s\"", phase);
+    s = ev_replace(s, "\"phase\":\"Running\"", v);
+    const char *running = "{\"running\":{\"startedAt\":\"2025-01-01T00:00:02Z\"}}";
+    if (step <= 1)
+        s = ev_replace(s, running, "{\"waiting\":{\"reason\":\"ContainerCreating\"}}");
+    else if (step >= 3)
+        s = ev_replace(s, running,
+                       "{\"terminated\":{\"exitCode\":0,\"reason\":\"Completed\",\"startedAt\":"
+                       "\"2025-01-01T00:00:02Z\",\"finishedAt\":\"2025-01-01T00:01:02Z\"}}");
+    if (step >= 4)
+        s = ev_replace(s, "\"creationTimestamp\":\"2025-01-01T00:00:00Z\",",
+                       "\"creationTimestamp\":\"2025-01-01T00:00:00Z\",\"deletionTimestamp\":"
+                       "\"2025-01-01T00:02:00Z\",");
+    return s;
+}
+
+/* The whole chunked watch response: every event of every pod. */
+static void ev_stream(long apps, struct slu_buf *b, long *events)
+{
+    static const char *const types[EV_STEPS] = {"ADDED",    "MODIFIED", "MODIFIED",
+                                                "MODIFIED", "MODIFIED", "DELETED"};
+    slu_buf_puts(b, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    long rv = 100;
+    *events = 0;
+    for (long w0 = 0; w0 < apps; w0 += EV_WAVE)
+        for (int step = 0; step < EV_STEPS; step++)
+            for (long a = w0; a < SLU_MIN(apps, w0 + EV_WAVE); a++)
+                for (int d = 0; d < 2; d++) {
+                    /* a deleted pod is sent as it was last seen */
+                    char *pod = ev_pod(a, d == 0, step == 5 ? 4 : step, rv++);
+                    char *line =
+                        slu_asprintf("{\"type\":\"%s\",\"object\":%s}\n", types[step], pod);
+                    slu_buf_printf(b, "%zx\r\n%s\r\n", strlen(line), line);
+                    free(line);
+                    free(pod);
+                    (*events)++;
+                }
+    slu_buf_puts(b, "0\r\n\r\n");
+}
+
+struct ev_server {
+    struct slu_buf stream;
+};
+
+/* Lists are empty at resourceVersion 1; a watch from 1 gets the stream, any other watch (the
+ * informer resuming after the stream ended) an idle stream until the client goes. */
+static void ev_serve(void *ud, int n, const struct fake_req *rq, struct fake_answer *a)
+{
+    (void)n;
+    struct ev_server *s = ud;
+    if (!strstr(rq->path, "watch=1"))
+        fake_reply(a, 200, NULL,
+                   "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[]}");
+    else if (strstr(rq->path, "resourceVersion=1&"))
+        slu_buf_append(&a->raw, s->stream.data, s->stream.len);
+    else {
+        slu_buf_puts(&a->raw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                              "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+        a->hold_ms = 60000;
+    }
+}
+
+/* The operator's pod projection, select paths and index (src/operator/controller.c). */
+static const char *const ev_labels_kept[] = {"sparkoperator.k8s.io/app-name",
+                                             "sparkoperator.k8s.io/submission-id",
+                                             "sparkoperator.k8s.io/launched-by-spark-operator",
+                                             "spark-role",
+                                             "spark-app-selector",
+                                             "spark-exec-id"};
+
+static json_t *ev_project(const json_t *pod)
+{
+    json_t *out = json_object(), *md = json_object();
+    static const char *const mkeys[] = {"name", "namespace", "uid", "resourceVersion",
+                                        "deletionTimestamp"};
+    const json_t *smd = json_object_get(pod, "metadata");
+    for (size_t i = 0; i < SLU_ARRAY_LEN(mkeys); i++) {
+        json_t *v = json_object_get(smd, mkeys[i]);
+        if (v)
+            json_object_set(md, mkeys[i], v);
+    }
+    json_t *labels = json_object();
+    const json_t *sl = json_object_get(smd, "labels");
+    for (size_t i = 0; i < SLU_ARRAY_LEN(ev_labels_kept); i++) {
+        json_t *v = json_object_get(sl, ev_labels_kept[i]);
+        if (v)
+            json_object_set(labels, ev_labels_kept[i], v);
+    }
+    json_object_set_new(md, "labels", labels);
+    json_object_set_new(out, "metadata", md);
+    json_t *st = json_object();
+    json_t *phase = slu_json_path(pod, "status.phase");
+    if (phase)
+        json_object_set(st, "phase", phase);
+    if (slu_streq(json_string_value(json_object_get(sl, "spark-role")), "driver")) {
+        json_t *cs = json_array();
+        size_t i;
+        const json_t *c;
+        json_array_foreach(slu_json_path(pod, "status.containerStatuses"), i, c)
+        {
+            if (!slu_streq(slu_json_str(c, "name"), "spark-kubernetes-driver"))
+                continue;
+            json_t *o = json_object();
+            json_object_set(o, "name", json_object_get(c, "name"));
+            json_t *term = slu_json_path(c, "state.terminated");
+            if (json_is_object(term)) {
+                json_t *t = json_object();
+                static const char *const tk[] = {"exitCode", "reason", "message"};
+                for (size_t k = 0; k < SLU_ARRAY_LEN(tk); k++) {
+                    json_t *v = json_object_get(term, tk[k]);
+                    if (v)
+                        json_object_set(t, tk[k], v);
+                }
+                json_object_set_new(o, "state", json_pack("{s:o}", "terminated", t));
+            }
+            json_array_append_new(cs, o);
+        }
+        json_object_set_new(st, "containerStatuses", cs);
+    }
+    json_object_set_new(out, "status", st);
+    return out;
+}
+
+static const char *const ev_select[] = {"metadata.labels", "status.phase",
+                                        "status.containerStatuses.*.name",
+                                        "status.containerStatuses.*.state.terminated"};
+
+static void ev_index_app(const json_t *pod, struct slu_vec *out)
+{
+    const char *app = json_string_value(
+        json_object_get(slu_json_path(pod, "metadata.labels"), "sparkoperator.k8s.io/app-name"));
+    const char *ns = slu_json_str(pod, "metadata.namespace");
+    if (app && ns)
+        slu_vec_push(out, slu_asprintf("%s/%s", ns, app));
+}
+
+struct ev_count {
+    atomic_long calls; /* handler calls (watch: events) */
+    long want;
+    long adds, updates, deletes, changed, no_old;
+    double cpu0, cpu1; /* the consuming thread's CPU at the first and the last call (s) */
+};
+
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void ev_tick(struct ev_count *k)
+{
+    long n = atomic_fetch_add(&k->calls, 1) + 1;
+    if (n == 1)
+        k->cpu0 = thread_cpu();
+    if (n == k->want)
+        k->cpu1 = thread_cpu();
+}
+
+static bool ev_on_event(void *ud, const char *type, json_t *obj)
+{
+    (void)type;
+    (void)obj;
+    ev_tick(ud);
+    return true;
+}
+
+static void ev_on_add(void *ud, const json_t *obj)
+{
+    struct ev_count *k = ud;
+    (void)obj;
+    k->adds++;
+    ev_tick(k);
+}
+
+/* What the operator's on_pod_update compares. */
+static bool ev_pod_changed(const json_t *a, const json_t *b)
+{
+    static const char *const paths[] = {"status.phase", "metadata.deletionTimestamp",
+                                        "status.containerStatuses", "metadata.labels"};
+    for (size_t i = 0; i < SLU_ARRAY_LEN(paths); i++)
+        if (!slu_json_equal(slu_json_path(a, paths[i]), slu_json_path(b, paths[i])))
+            return true;
+    return false;
+}
+
+static void ev_on_update(void *ud, const json_t *old_obj, const json_t *new_obj)
+{
+    struct ev_count *k = ud;
+    k->updates++;
+    if (!old_obj)
+        k->no_old++;
+    else if (ev_pod_changed(old_obj, new_obj))
+        k->changed++;
+    ev_tick(k);
+}
+
+static void ev_on_delete(void *ud, const json_t *obj)
+{
+    struct ev_count *k = ud;
+    (void)obj;
+    k->deletes++;
+    ev_tick(k);
+}
+
+/* One consumer over the stream; returns the CPU per event (us), or -1 on a failure. */
+static double ev_run(struct kube_client *c, const char *mode, long events, long apps)
+{
+    struct ev_count k = {.want = events};
+    atomic_init(&k.calls, 0);
+    bool ok;
+    if (strncmp(mode, "watch", 5) == 0) {
+        bool sel = strcmp(mode, "watch") == 0;
+        struct kube_watch_opts wo = {.resource_version = "1",
+                                     .allow_bookmarks = true,
+                                     .select = sel ? ev_select : NULL,
+                                     .nselect = sel ? SLU_ARRAY_LEN(ev_select) : 0};
+        struct slu_err err = {0};
+        int rc = kube_watch(c, &KUBE_RES_PODS, "spark-jobs", &wo, ev_on_event, &k, NULL, &err);
+        if (rc != 0)
+            fprintf(stderr, "bench: watch: %s\n", err.msg);
+        slu_err_release(&err);
+        ok = rc == 0 && atomic_load(&k.calls) == events;
+    } else {
+        bool pods = strcmp(mode, "pods") == 0;
+        struct kube_informer_opts o = {.resource = &KUBE_RES_PODS,
+                                       .namespace = "spark-jobs",
+                                       .label_selector =
+                                           "sparkoperator.k8s.io/launched-by-spark-operator=true",
+                                       .compact = true,
+                                       .project = pods ? ev_project : NULL,
+                                       .select = pods ? ev_select : NULL,
+                                       .nselect = pods ? SLU_ARRAY_LEN(ev_select) : 0,
+                                       .no_old_on_update = !pods};
+        struct kube_informer_handlers h = {ev_on_add, ev_on_update, ev_on_delete, &k};
+        struct kube_informer *inf = kube_informer_new(c, &o, &h);
+        if (pods)
+            kube_informer_add_index(inf, "app", ev_index_app);
+        kube_informer_start(inf);
+        for (int i = 0; i < 6000 && atomic_load(&k.calls) < events; i++)
+            slu_sleep_ms(10); /* a cap for a hung run */
+        ok = atomic_load(&k.calls) == events && kube_informer_len(inf) == 0;
+        kube_informer_stop(inf);
+        kube_informer_free(inf);
+        long pods_n = 2 * apps;
+        if (ok && (k.adds != pods_n || k.deletes != pods_n || k.updates != 4 * pods_n ||
+                   (pods ? k.changed != 3 * pods_n : k.no_old != 4 * pods_n))) {
+            fprintf(stderr,
+                    "bench: %s: %ld adds, %ld updates (%ld changed, %ld without old), %ld "
+                    "deletes for %ld pods\n",
+                    mode, k.adds, k.updates, k.changed, k.no_old, k.deletes, pods_n);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        fprintf(stderr, "bench: %s: %ld of %ld events\n", mode, (long)atomic_load(&k.calls),
+                events);
+        return -1;
+    }
+    return (k.cpu1 - k.cpu0) / (double)(events - 1) * 1e6;
+}
+
+static int run_events(int argc, char **argv)
+{
+    long apps = 1000;
+    if (bench_count_arg(argc, argv, "bench_informer events", 1, 20000, &apps) != 0)
+        return 2;
+    slu_log_set_level(SLU_LOG_ERROR);
+    struct ev_server s = {0};
+    long events = 0;
+    ev_stream(apps, &s.stream, &events);
+    printf("bench_informer events: %ld apps, %ld pod events of %.0f bytes on average (load "
+           "average %.1f)\n",
+           apps, events, (double)s.stream.len / (double)events, bench_loadavg());
+    struct fakeapi f;
+    if (fake_start(&f, ev_serve, &s) != 0)
+        return 1;
+    struct kube_config cfg = {0};
+    cfg.server = slu_asprintf("http://127.0.0.1:%d", f.port);
+    cfg.qps = -1;
+    struct kube_client *c = kube_client_new(&cfg, NULL);
+    free(cfg.server);
+    static const char *const modes[] = {"watch", "pods", "watch-all", "raw"};
+    double best[SLU_ARRAY_LEN(modes)];
+    int bad = 0;
+    for (size_t m = 0; m < SLU_ARRAY_LEN(modes); m++)
+        best[m] = 1e9;
+    for (int r = 0; r < EV_ROUNDS && !bad; r++)
+        for (size_t m = 0; m < SLU_ARRAY_LEN(modes) && !bad; m++) {
+            double us = ev_run(c, modes[m], events, apps);
+            if (us < 0)
+                bad = 1;
+            else
+                best[m] = SLU_MIN(best[m], us);
+            printf("  round %d %-9s %6.2f us/event\n", r + 1, modes[m], us);
+            fflush(stdout);
+        }
+    if (!bad) {
+        printf("  best (us/event): watch %.2f, pods %.2f (informer share %.2f); watch-all %.2f, "
+               "raw %.2f (informer share %.2f)\n",
+               best[0], best[1], best[1] - best[0], best[2], best[3], best[3] - best[2]);
+        printf("RESULT bench=informer phase=events events=%ld watch_us=%.2f pods_us=%.2f "
+               "pods_share_us=%.2f watch_all_us=%.2f raw_us=%.2f raw_share_us=%.2f "
+               "loadavg=%.1f\n",
+               events, best[0], best[1], best[1] - best[0], best[2], best[3], best[3] - best[2],
+               bench_loadavg());
+    }
+    kube_client_free(c);
+    fake_stop(&f);
+    slu_buf_release(&s.stream);
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "events") == 0)
+        return run_events(argc, argv);
     const char *bin = bench_sluice_path(argc, argv);
     long n = 100000;
     if (bench_count_arg(argc, argv, "bench_informer", 1, 999999, &n) != 0)
