@@ -17,8 +17,14 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__) && !defined(SLU_SCAN_PORTABLE)
+#include <emmintrin.h>
+#define SCAN_SSE2 1
+#endif
 
 #include "json/json.h"
 
@@ -114,17 +120,79 @@ static long hex4(const unsigned char *p)
     return v;
 }
 
+/* ---------------------------------------------------------------- plain runs in strings
+ *
+ * Most of a JSON document's bytes are string text without anything special in it. skip_plain
+ * jumps over such a run several bytes at a time: 16 with SSE2 (x86-64 always has it), then 8
+ * with a portable word trick (SWAR), then one by one near the end of the buffer. It only finds
+ * where the run ends; the byte found there is handled by the exact one-byte-at-a-time rules of
+ * scan_string, so validation and error offsets do not depend on which path ran. Define
+ * SLU_SCAN_PORTABLE to build without SSE2 (the tests can then check the SWAR path alone).
+ */
+
+#define SWAR_ONES 0x0101010101010101ULL
+#define SWAR_HIGHS 0x8080808080808080ULL
+
+/* The high bit of each byte of the 8-byte word w that is '"', '\\', below 0x20 or at least 0x80.
+ * Above the first such byte other bits may be set by borrows, never below it, so the lowest set
+ * bit is exact (which is all skip_plain uses). */
+static inline uint64_t swar_special(uint64_t w)
+{
+    uint64_t q = w ^ (SWAR_ONES * '"'), e = w ^ (SWAR_ONES * '\\');
+    uint64_t t =
+        ((q - SWAR_ONES) & ~q) | ((e - SWAR_ONES) & ~e) | ((w - SWAR_ONES * 0x20) & ~w) | w;
+    return t & SWAR_HIGHS;
+}
+
+/* The index of the first byte at or after p (p <= len) that is not plain string text ('"',
+ * '\\', a control byte or a byte >= 0x80), or len. Reads only b[p..len). */
+static inline size_t skip_plain(const unsigned char *b, size_t p, size_t len)
+{
+#ifdef SCAN_SSE2
+    const __m128i quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    while (len - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + p));
+        /* signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches them */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bsl)),
+                                 _mm_cmplt_epi8(v, sp));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask != 0)
+            return p + (size_t)__builtin_ctz(mask);
+        p += 16;
+    }
+#endif
+    while (len - p >= 8) {
+        uint64_t w;
+        memcpy(&w, b + p, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w); /* the first byte in memory must be the least significant */
+#endif
+        uint64_t m = swar_special(w);
+        if (m != 0) {
+#if defined(__BYTE_ORDER__) &&                                                                     \
+    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ || __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+            return p + (size_t)(__builtin_ctzll(m) >> 3);
+#else
+            break; /* unknown byte order: the byte loop finds it within these 8 */
+#endif
+        }
+        p += 8;
+    }
+    while (p < len && str_class[b[p]] == 0)
+        p++;
+    return p;
+}
+
 /* Scans the string starting at s->pos (which holds '"'), validating it. On success the body
  * (between the quotes) is [*bs, *be), *esc tells whether it holds escapes, and s->pos is past
  * the closing quote. */
-static int scan_string(struct scan *s, size_t *bs, size_t *be, bool *esc)
+static inline int scan_string(struct scan *s, size_t *bs, size_t *be, bool *esc)
 {
     const unsigned char *b = s->b;
     size_t len = s->len, p = s->pos + 1;
     bool has_esc = false;
     for (;;) {
-        while (p < len && str_class[b[p]] == 0)
-            p++;
+        p = skip_plain(b, p, len);
         if (p >= len)
             return fail(s, s->pos, "unterminated string");
         switch (str_class[b[p]]) {
