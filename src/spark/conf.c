@@ -4,9 +4,11 @@
  * --properties-file; store as the driver ConfigMap's spark.properties is written).
  *
  * How it works:
- * - struct spark_conf keeps entries in a vector (insertion order) plus a slu_map from key to
- *   index+1, so get/set are O(1) and iteration is stable. Setting an existing key replaces its
- *   value in place; unset removes the entry and renumbers the ones after it.
+ * - struct spark_conf keeps entries in an array (insertion order), each key and its first value
+ *   in one allocation, plus its own open-addressing index of entry numbers (FNV-1a), so get/set
+ *   are O(1), iteration is stable and a copy is one allocation per entry with the index copied
+ *   as it is (the builder copies the conf twice per submission). Setting an existing key replaces
+ *   its value in place; unset removes the entry and rebuilds the index.
  * - spark_properties_parse is java.util.Properties.load(Reader): it splits the text into logical
  *   lines (LineReader: natural lines end at \n, \r or \r\n; leading blanks are skipped; a line
  *   whose first non-blank is '#' or '!' is a comment; an odd number of trailing backslashes joins
@@ -38,37 +40,98 @@ static void buf_reserve0(struct slu_buf *b, size_t extra)
 #define PROPERTIES_MAX_BYTES (4u * 1024u * 1024u)
 
 struct conf_entry {
-    char *key;
-    char *value;
+    char *key;      /* one allocation "key\0value\0" while the value is the first one set */
+    char *value;    /* inside key's block, or its own allocation (own_value) */
+    uint32_t hash;  /* conf_hash(key) */
+    bool own_value; /* value was replaced: free it separately */
 };
 
+/* Entries in insertion order, plus an open-addressing index (linear probing, power-of-two slots,
+ * at most half full) of entry number + 1 (0: empty slot). */
 struct spark_conf {
-    struct slu_vec entries; /* of struct conf_entry* */
-    struct slu_map index;   /* key -> (void*)(uintptr_t)(i + 1) */
+    struct conf_entry *e;
+    size_t len, cap;
+    uint32_t *slots;
+    size_t nslots;
 };
 
-static void entry_free(void *p)
+static uint32_t conf_hash(const char *k, size_t *len)
 {
-    struct conf_entry *e = p;
-    if (!e)
-        return;
+    uint32_t h = 2166136261u; /* FNV-1a 32 */
+    const unsigned char *p = (const unsigned char *)k;
+    size_t n = 0;
+    for (; p[n]; n++) {
+        h ^= p[n];
+        h *= 16777619u;
+    }
+    *len = n;
+    return h;
+}
+
+/* The entry's "key\0value\0" block. */
+static void entry_fill(struct conf_entry *e, const char *key, size_t kl, const char *value,
+                       uint32_t h)
+{
+    size_t vl = strlen(value);
+    char *b = slu_malloc(kl + vl + 2);
+    memcpy(b, key, kl + 1);
+    memcpy(b + kl + 1, value, vl + 1);
+    e->key = b;
+    e->value = b + kl + 1;
+    e->hash = h;
+    e->own_value = false;
+}
+
+static void entry_release(struct conf_entry *e)
+{
+    if (e->own_value)
+        free(e->value);
     free(e->key);
-    free(e->value);
-    free(e);
+}
+
+static void index_insert(struct spark_conf *c, size_t i)
+{
+    size_t mask = c->nslots - 1;
+    size_t s = c->e[i].hash & mask;
+    while (c->slots[s])
+        s = (s + 1) & mask;
+    c->slots[s] = (uint32_t)(i + 1);
+}
+
+/* Rebuilds the index with at least twice as many slots as entries (min is a floor). */
+static void index_rebuild(struct spark_conf *c, size_t min)
+{
+    size_t n = 16;
+    while (n < min || n < 2 * (c->len + 1))
+        n *= 2;
+    free(c->slots);
+    c->slots = slu_calloc(n, sizeof(*c->slots));
+    c->nslots = n;
+    for (size_t i = 0; i < c->len; i++)
+        index_insert(c, i);
 }
 
 struct spark_conf *spark_conf_new(void)
 {
-    struct spark_conf *c = slu_calloc(1, sizeof(*c));
-    slu_map_init(&c->index, NULL);
-    return c;
+    return slu_calloc(1, sizeof(struct spark_conf));
 }
 
 struct spark_conf *spark_conf_copy(const struct spark_conf *c)
 {
     struct spark_conf *n = spark_conf_new();
-    if (c)
-        spark_conf_merge(n, c, true);
+    if (!c || !c->len)
+        return n;
+    /* same entries at the same positions: the index is copied as it is */
+    n->cap = c->len + 8;
+    n->e = slu_malloc(n->cap * sizeof(*n->e));
+    for (size_t i = 0; i < c->len; i++) {
+        const struct conf_entry *s = &c->e[i];
+        entry_fill(&n->e[i], s->key, strlen(s->key), s->value, s->hash);
+    }
+    n->len = c->len;
+    n->nslots = c->nslots;
+    n->slots = slu_malloc(c->nslots * sizeof(*c->slots));
+    memcpy(n->slots, c->slots, c->nslots * sizeof(*c->slots));
     return n;
 }
 
@@ -76,17 +139,37 @@ void spark_conf_free(struct spark_conf *c)
 {
     if (!c)
         return;
-    slu_vec_release(&c->entries, entry_free);
-    slu_map_release(&c->index);
+    for (size_t i = 0; i < c->len; i++)
+        entry_release(&c->e[i]);
+    free(c->e);
+    free(c->slots);
     free(c);
+}
+
+/* The slot of key (hash h), or of the empty slot where it would go. NULL when there is no index. */
+static uint32_t *slot_of(const struct spark_conf *c, const char *key, uint32_t h)
+{
+    if (!c->nslots)
+        return NULL;
+    size_t mask = c->nslots - 1;
+    for (size_t s = h & mask;; s = (s + 1) & mask) {
+        uint32_t v = c->slots[s];
+        if (!v)
+            return &c->slots[s];
+        const struct conf_entry *e = &c->e[v - 1];
+        if (e->hash == h && strcmp(e->key, key) == 0)
+            return &c->slots[s];
+    }
 }
 
 static struct conf_entry *find(const struct spark_conf *c, const char *key)
 {
     if (!c || !key)
         return NULL;
-    uintptr_t i = (uintptr_t)slu_map_get(&c->index, key);
-    return i ? c->entries.items[i - 1] : NULL;
+    size_t kl;
+    uint32_t h = conf_hash(key, &kl);
+    uint32_t *s = slot_of(c, key, h);
+    return s && *s ? &c->e[*s - 1] : NULL;
 }
 
 void spark_conf_set(struct spark_conf *c, const char *key, const char *value)
@@ -95,18 +178,28 @@ void spark_conf_set(struct spark_conf *c, const char *key, const char *value)
         return;
     if (!value)
         value = "";
-    struct conf_entry *e = find(c, key);
-    if (e) {
-        char *v = slu_strdup(value);
-        free(e->value);
+    size_t kl;
+    uint32_t h = conf_hash(key, &kl);
+    uint32_t *s = slot_of(c, key, h);
+    if (s && *s) {
+        struct conf_entry *e = &c->e[*s - 1];
+        char *v = slu_strdup(value); /* value may point into the old one */
+        if (e->own_value)
+            free(e->value);
         e->value = v;
+        e->own_value = true;
         return;
     }
-    e = slu_malloc(sizeof(*e));
-    e->key = slu_strdup(key);
-    e->value = slu_strdup(value);
-    slu_vec_push(&c->entries, e);
-    slu_map_put(&c->index, key, (void *)(uintptr_t)c->entries.len);
+    if (c->len == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->e = slu_realloc(c->e, c->cap * sizeof(*c->e));
+    }
+    entry_fill(&c->e[c->len], key, kl, value, h);
+    c->len++;
+    if (!s || 2 * (c->len + 1) > c->nslots)
+        index_rebuild(c, 0);
+    else
+        *s = (uint32_t)c->len;
 }
 
 const char *spark_conf_get(const struct spark_conf *c, const char *key)
@@ -117,46 +210,42 @@ const char *spark_conf_get(const struct spark_conf *c, const char *key)
 
 bool spark_conf_unset(struct spark_conf *c, const char *key)
 {
-    if (!c || !key)
+    struct conf_entry *e = find(c, key);
+    if (!e)
         return false;
-    uintptr_t i = (uintptr_t)slu_map_take(&c->index, key);
-    if (!i)
-        return false;
-    size_t at = (size_t)(i - 1);
-    entry_free(c->entries.items[at]);
-    slu_vec_remove_at(&c->entries, at);
-    for (size_t j = at; j < c->entries.len; j++) {
-        struct conf_entry *e = c->entries.items[j];
-        slu_map_put(&c->index, e->key, (void *)(uintptr_t)(j + 1));
-    }
+    size_t at = (size_t)(e - c->e);
+    entry_release(e);
+    memmove(&c->e[at], &c->e[at + 1], (c->len - at - 1) * sizeof(*c->e));
+    c->len--;
+    index_rebuild(c, c->nslots);
     return true;
 }
 
 size_t spark_conf_len(const struct spark_conf *c)
 {
-    return c ? c->entries.len : 0;
+    return c ? c->len : 0;
 }
 
 const char *spark_conf_key_at(const struct spark_conf *c, size_t i)
 {
-    if (!c || i >= c->entries.len)
+    if (!c || i >= c->len)
         return NULL;
-    return ((struct conf_entry *)c->entries.items[i])->key;
+    return c->e[i].key;
 }
 
 const char *spark_conf_value_at(const struct spark_conf *c, size_t i)
 {
-    if (!c || i >= c->entries.len)
+    if (!c || i >= c->len)
         return NULL;
-    return ((struct conf_entry *)c->entries.items[i])->value;
+    return c->e[i].value;
 }
 
 void spark_conf_merge(struct spark_conf *dst, const struct spark_conf *src, bool overwrite)
 {
     if (!dst || !src || dst == src)
         return;
-    for (size_t i = 0; i < src->entries.len; i++) {
-        struct conf_entry *e = src->entries.items[i];
+    for (size_t i = 0; i < src->len; i++) {
+        const struct conf_entry *e = &src->e[i];
         if (overwrite || !find(dst, e->key))
             spark_conf_set(dst, e->key, e->value);
     }
@@ -166,8 +255,8 @@ struct spark_conf *spark_conf_with_prefix(const struct spark_conf *c, const char
 {
     struct spark_conf *n = spark_conf_new();
     size_t plen = prefix ? strlen(prefix) : 0;
-    for (size_t i = 0; c && i < c->entries.len; i++) {
-        struct conf_entry *e = c->entries.items[i];
+    for (size_t i = 0; c && i < c->len; i++) {
+        const struct conf_entry *e = &c->e[i];
         if (plen == 0 || strncmp(e->key, prefix, plen) == 0)
             spark_conf_set(n, e->key + plen, e->value);
     }
@@ -177,8 +266,8 @@ struct spark_conf *spark_conf_with_prefix(const struct spark_conf *c, const char
 size_t spark_conf_drop_non_spark(struct spark_conf *c)
 {
     size_t removed = 0;
-    for (size_t i = 0; c && i < c->entries.len;) {
-        struct conf_entry *e = c->entries.items[i];
+    for (size_t i = 0; c && i < c->len;) {
+        struct conf_entry *e = &c->e[i];
         if (strncmp(e->key, "spark.", 6) != 0) {
             slu_warn("Ignoring non-Spark config property: %s", e->key);
             spark_conf_unset(c, e->key);
@@ -599,8 +688,8 @@ int spark_conf_load_file(struct spark_conf *c, const char *path, bool spark_only
     rc = spark_properties_parse(b.data, b.len, path, tmp, err);
     slu_buf_release(&b);
     if (rc == 0) {
-        for (size_t i = 0; i < tmp->entries.len; i++) {
-            struct conf_entry *e = tmp->entries.items[i];
+        for (size_t i = 0; i < tmp->len; i++) {
+            struct conf_entry *e = &tmp->e[i];
             if (spark_only && strncmp(e->key, "spark.", 6) != 0) {
                 slu_warn("Ignoring non-Spark config property: %s (from %s)", e->key, path);
                 continue;
@@ -730,6 +819,13 @@ static void put_cp_escaped(struct slu_buf *out, uint32_t cp)
     }
 }
 
+/* The bytes saveConvert does not copy as they are (without escape_unicode; a leading space is
+ * escaped too, so runs start after the first byte). */
+static const bool needs_escape[256] = {
+    ['\\'] = true, [' '] = true, ['\t'] = true, ['\n'] = true, ['\r'] = true,
+    ['\f'] = true, ['='] = true, [':'] = true,  ['#'] = true,  ['!'] = true,
+};
+
 void spark_properties_escape(struct slu_buf *out, const char *s, bool is_key, bool escape_unicode)
 {
     if (!s)
@@ -737,6 +833,17 @@ void spark_properties_escape(struct slu_buf *out, const char *s, bool is_key, bo
     const unsigned char *p = (const unsigned char *)s;
     for (size_t x = 0; p[x];) {
         unsigned char c = p[x];
+        if (!escape_unicode && x > 0) {
+            /* a run of bytes written as they are, in one append */
+            size_t r = x;
+            while (p[r] && !needs_escape[p[r]])
+                r++;
+            if (r > x) {
+                slu_buf_append(out, p + x, r - x);
+                x = r;
+                continue;
+            }
+        }
         if (c > 61 && c < 127) {
             if (c == '\\')
                 slu_buf_putc(out, '\\');
@@ -834,11 +941,16 @@ char *spark_properties_store(const struct spark_conf *c, const char *comment, co
         slu_buf_puts(&out, date);
         slu_buf_putc(&out, '\n');
     }
-    size_t n = c ? c->entries.len : 0;
-    struct conf_entry **order = NULL;
+    size_t n = c ? c->len : 0;
+    const struct conf_entry **order = NULL;
     if (n) {
+        size_t bytes = 0;
         order = slu_malloc(n * sizeof(*order));
-        memcpy(order, c->entries.items, n * sizeof(*order));
+        for (size_t i = 0; i < n; i++) {
+            order[i] = &c->e[i];
+            bytes += strlen(c->e[i].key) + strlen(c->e[i].value) + 2;
+        }
+        slu_buf_reserve(&out, bytes + bytes / 8);
         if (sorted)
             qsort(order, n, sizeof(*order), cmp_entry_key);
     }

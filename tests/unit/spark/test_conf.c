@@ -62,6 +62,71 @@ static void test_ordered_map(void **state)
     spark_conf_free(c);
 }
 
+/* Many keys (the index grows several times), replaced values, a value set from the conf itself,
+ * unset in the middle and copies: every key is still found at its insertion position. */
+static void test_ordered_map_many(void **state)
+{
+    (void)state;
+    struct spark_conf *c = spark_conf_new();
+    char k[64], v[64];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(k, sizeof k, "spark.key.%d", i);
+        snprintf(v, sizeof v, "value-%d", i);
+        spark_conf_set(c, k, v);
+    }
+    assert_int_equal(spark_conf_len(c), 1000);
+    for (int i = 0; i < 1000; i += 3) { /* replace a third, some with a longer value */
+        snprintf(k, sizeof k, "spark.key.%d", i);
+        snprintf(v, sizeof v, "replaced-%d-with-a-longer-value", i);
+        spark_conf_set(c, k, v);
+    }
+    /* a value given from the entry itself (the old value is freed only after the copy) */
+    spark_conf_set(c, "spark.key.1", spark_conf_get(c, "spark.key.1") + 2);
+    assert_string_equal(spark_conf_get(c, "spark.key.1"), "lue-1");
+    spark_conf_set(c, "spark.key.0", spark_conf_get(c, "spark.key.0"));
+    assert_string_equal(spark_conf_get(c, "spark.key.0"), "replaced-0-with-a-longer-value");
+
+    struct spark_conf *d = spark_conf_copy(c);
+    for (int i = 0; i < 1000; i += 2) {
+        snprintf(k, sizeof k, "spark.key.%d", i);
+        assert_true(spark_conf_unset(c, k));
+    }
+    assert_int_equal(spark_conf_len(c), 500);
+    assert_int_equal(spark_conf_len(d), 1000);
+    for (int i = 0; i < 1000; i++) {
+        snprintf(k, sizeof k, "spark.key.%d", i);
+        if (i == 1)
+            snprintf(v, sizeof v, "lue-1");
+        else if (i % 3 == 0)
+            snprintf(v, sizeof v, "replaced-%d-with-a-longer-value", i);
+        else
+            snprintf(v, sizeof v, "value-%d", i);
+        assert_string_equal(spark_conf_key_at(d, (size_t)i), k);
+        assert_string_equal(spark_conf_get(d, k), v);
+        if (i % 2) {
+            assert_string_equal(spark_conf_key_at(c, (size_t)i / 2), k);
+            assert_string_equal(spark_conf_get(c, k), v);
+        } else {
+            assert_null(spark_conf_get(c, k));
+        }
+    }
+    /* a copy of a copy after more sets keeps its own index */
+    spark_conf_set(d, "spark.extra", "x");
+    struct spark_conf *e = spark_conf_copy(d);
+    spark_conf_set(e, "spark.key.5", "changed");
+    assert_string_equal(spark_conf_get(d, "spark.key.5"), "value-5");
+    assert_string_equal(spark_conf_get(e, "spark.extra"), "x");
+    assert_string_equal(spark_conf_key_at(e, 1000), "spark.extra");
+    struct spark_conf *empty = spark_conf_copy(NULL);
+    assert_int_equal(spark_conf_len(empty), 0);
+    spark_conf_set(empty, "a", NULL);
+    assert_string_equal(spark_conf_get(empty, "a"), "");
+    spark_conf_free(empty);
+    spark_conf_free(e);
+    spark_conf_free(d);
+    spark_conf_free(c);
+}
+
 static struct spark_conf *parse(const char *text)
 {
     struct spark_conf *c = spark_conf_new();
@@ -380,6 +445,12 @@ static void test_properties_escape(void **state)
     check_esc("\xf0\x9f\x98\x80", true, true, "\\uD83D\\uDE00");
     check_esc("", true, false, "");
     check_esc("-Dx=1 -Dy=2", false, false, "-Dx\\=1 -Dy\\=2");
+    /* runs of plain bytes between escapes, at the start and at the end */
+    check_esc("abc=def:ghi jkl#", true, false, "abc\\=def\\:ghi\\ jkl\\#");
+    check_esc("=abc", false, false, "\\=abc");
+    check_esc("a\\", false, false, "a\\\\");
+    check_esc("long value with spaces and é and 中 and no specials at all", false, false,
+              "long value with spaces and é and 中 and no specials at all");
 }
 
 static void test_properties_store(void **state)
@@ -498,6 +569,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ordered_map),
+        cmocka_unit_test(test_ordered_map_many),
         cmocka_unit_test(test_properties_separators_and_comments),
         cmocka_unit_test(test_properties_continuations),
         cmocka_unit_test(test_properties_escapes),
