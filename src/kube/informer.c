@@ -64,8 +64,13 @@ struct kube_informer {
     bool started;
     atomic_uint_fast64_t relists;
     uint64_t lists;
-    char *last_rv; /* informer thread only */
+    /* informer thread only: */
+    char *last_rv; /* the last resourceVersion seen (last_rv_cap bytes, reused) */
+    size_t last_rv_cap;
     uint64_t events_this_watch;
+    char *dump; /* compact mode: the text of the object being stored (dump_cap bytes, reused) */
+    size_t dump_cap;
+    struct slu_buf ix_new, ix_old; /* serialized index values (see ix_values) */
 };
 
 static void decref_value(void *v)
@@ -73,35 +78,52 @@ static void decref_value(void *v)
     json_decref(v);
 }
 
-/* A serialized object (compact mode). */
+/* A serialized object (compact mode): its text, a NUL, then the values it is filed under in the
+ * indexes (ixlen bytes, as ix_values writes them), so that moving it in the indexes needs no
+ * parse of the old text. */
 struct blob {
     size_t len;
+    size_t ixlen;
     char data[];
 };
 
-/* The store value for p (reference taken). */
-static void *encode(struct kube_informer *inf, json_t *p)
+static struct blob *blob_new(const char *text, size_t n, const struct slu_buf *ix)
 {
-    if (!inf->compact)
-        return p;
-    char *s = json_dumps(p, JSON_COMPACT);
-    json_decref(p);
-    size_t n = s ? strlen(s) : 0;
-    struct blob *b = slu_malloc(sizeof(*b) + n + 1);
+    size_t ixlen = ix ? ix->len : 0;
+    struct blob *b = slu_malloc(sizeof(*b) + n + 1 + ixlen);
     b->len = n;
-    memcpy(b->data, s ? s : "", n + 1);
-    free(s);
+    b->ixlen = ixlen;
+    memcpy(b->data, text, n);
+    b->data[n] = '\0';
+    if (ixlen)
+        memcpy(b->data + n + 1, ix->data, ixlen);
     return b;
 }
 
-/* The store value of an unprojected object given as its JSON text (compact mode). */
-static void *encode_raw(const char *raw, size_t n)
+/* The store value for p (reference taken); ix: p's serialized index values (compact mode keeps
+ * them in the blob). The text is printed into a buffer the informer reuses, then copied into the
+ * blob: one allocation, where json_dumps grows its own buffer, copies it and wants a strlen. */
+static void *encode(struct kube_informer *inf, json_t *p, const struct slu_buf *ix)
 {
-    struct blob *b = slu_malloc(sizeof(*b) + n + 1);
-    b->len = n;
-    memcpy(b->data, raw, n);
-    b->data[n] = '\0';
-    return b;
+    if (!inf->compact)
+        return p;
+    size_t n = json_dumpb(p, inf->dump, inf->dump_cap, JSON_COMPACT);
+    if (n > inf->dump_cap) {
+        free(inf->dump);
+        inf->dump_cap = n + n / 4 + 256;
+        inf->dump = slu_malloc(inf->dump_cap);
+        n = json_dumpb(p, inf->dump, inf->dump_cap, JSON_COMPACT);
+    }
+    json_decref(p);
+    if (n > inf->dump_cap)
+        n = 0; /* cannot happen (the size was just asked); stored as "" as a failed dump is */
+    return blob_new(n ? inf->dump : "", n, ix);
+}
+
+/* The store value of an unprojected object given as its JSON text (compact mode). */
+static void *encode_raw(const char *raw, size_t n, const struct slu_buf *ix)
+{
+    return blob_new(raw, n, ix);
 }
 
 /* A new reference to the object held by store value v. */
@@ -128,15 +150,29 @@ static void free_keyset(void *v)
     free(m);
 }
 
-static char *obj_key(const json_t *obj)
+/* The store key of obj, "ns/name" or "name": in buf when it fits (cap bytes; names are at most
+ * 253 bytes and namespaces 63), else returned owned in *heap. NULL when obj has no name. */
+static const char *obj_key_in(const json_t *obj, char *buf, size_t cap, char **heap)
 {
-    const char *name = slu_json_str(obj, "metadata.name");
-    const char *ns = slu_json_str(obj, "metadata.namespace");
+    *heap = NULL;
+    const json_t *md = json_object_get(obj, "metadata");
+    const char *name = json_string_value(json_object_get(md, "name"));
+    const char *ns = json_string_value(json_object_get(md, "namespace"));
     if (!name)
         return NULL;
-    if (ns && *ns)
-        return slu_asprintf("%s/%s", ns, name);
-    return slu_strdup(name);
+    size_t nl = strlen(name), sl = ns ? strlen(ns) : 0;
+    if (sl + 1 + nl + 1 > cap) {
+        *heap = sl ? slu_asprintf("%s/%s", ns, name) : slu_strdup(name);
+        return *heap;
+    }
+    char *o = buf;
+    if (sl) {
+        memcpy(o, ns, sl);
+        o[sl] = '/';
+        o += sl + 1;
+    }
+    memcpy(o, name, nl + 1);
+    return buf;
 }
 
 struct kube_informer *kube_informer_new(struct kube_client *c, const struct kube_informer_opts *o,
@@ -186,38 +222,89 @@ void kube_informer_add_index(struct kube_informer *inf, const char *name, kube_i
 
 /* ---------------------------------------------------------------- store + indexes (locked) */
 
-static void index_update(struct kube_informer *inf, const char *key, const json_t *old_obj,
-                         const json_t *new_obj)
+/* The index values of obj, serialized into out (reset first): for each index in order, a
+ * uint32_t count (native byte order) then that many NUL-terminated values. Nothing without
+ * indexes. */
+static void ix_values(struct kube_informer *inf, const json_t *obj, struct slu_buf *out)
 {
+    slu_buf_reset(out);
+    struct slu_vec vals = {0};
     for (size_t i = 0; i < inf->indexes.len; i++) {
         struct index *ix = inf->indexes.items[i];
-        struct slu_vec vals = {0};
-        if (old_obj) {
-            ix->fn(old_obj, &vals);
-            for (size_t j = 0; j < vals.len; j++) {
-                struct slu_map *set = slu_map_get(&ix->values, vals.items[j]);
-                if (set) {
-                    slu_map_del(set, key);
-                    if (set->len == 0)
-                        slu_map_del(&ix->values, vals.items[j]);
-                }
-            }
-            slu_vec_release(&vals, free);
+        ix->fn(obj, &vals);
+        uint32_t n = (uint32_t)vals.len;
+        slu_buf_append(out, &n, sizeof(n));
+        for (size_t j = 0; j < vals.len; j++) {
+            slu_buf_append(out, vals.items[j], strlen(vals.items[j]) + 1);
+            free(vals.items[j]);
         }
-        if (new_obj) {
-            ix->fn(new_obj, &vals);
-            for (size_t j = 0; j < vals.len; j++) {
-                struct slu_map *set = slu_map_get(&ix->values, vals.items[j]);
+        vals.len = 0;
+    }
+    slu_vec_release(&vals, NULL);
+}
+
+/* The serialized index values the store value v was filed under (into scratch when they must be
+ * computed, i.e. v is a json_t). */
+static void ix_values_of(struct kube_informer *inf, void *v, struct slu_buf *scratch,
+                         const char **ser, size_t *len)
+{
+    *ser = NULL;
+    *len = 0;
+    if (!v || inf->indexes.len == 0)
+        return;
+    if (inf->compact) {
+        struct blob *b = v;
+        *ser = b->data + b->len + 1;
+        *len = b->ixlen;
+        return;
+    }
+    ix_values(inf, v, scratch);
+    *ser = scratch->data;
+    *len = scratch->len;
+}
+
+/* Files key under (add) or out of (!add) the values in ser[0..len) (from ix_values). */
+static void index_file(struct kube_informer *inf, const char *key, const char *ser, size_t len,
+                       bool add)
+{
+    const char *p = ser, *end = ser + len;
+    for (size_t i = 0; i < inf->indexes.len && p + sizeof(uint32_t) <= end; i++) {
+        struct index *ix = inf->indexes.items[i];
+        uint32_t n;
+        memcpy(&n, p, sizeof(n));
+        p += sizeof(n);
+        for (uint32_t j = 0; j < n && p < end; j++) {
+            const char *val = p;
+            p += strlen(p) + 1;
+            struct slu_map *set = slu_map_get(&ix->values, val);
+            if (add) {
                 if (!set) {
                     set = slu_malloc(sizeof(*set));
                     slu_map_init(set, NULL);
-                    slu_map_put(&ix->values, vals.items[j], set);
+                    slu_map_put(&ix->values, val, set);
                 }
                 slu_map_put(set, key, (void *)1);
+            } else if (set) {
+                slu_map_del(set, key);
+                if (set->len == 0)
+                    slu_map_del(&ix->values, val);
             }
-            slu_vec_release(&vals, free);
         }
     }
+}
+
+/* Moves key from the old index values to the new ones (either may be empty: add / delete). An
+ * object still filed under the same values (the usual update) costs a compare. */
+static void index_update(struct kube_informer *inf, const char *key, const char *old_ser,
+                         size_t old_len, const char *new_ser, size_t new_len)
+{
+    if (inf->indexes.len == 0 ||
+        (old_ser && new_ser && old_len == new_len && memcmp(old_ser, new_ser, old_len) == 0))
+        return;
+    if (old_ser)
+        index_file(inf, key, old_ser, old_len, false);
+    if (new_ser)
+        index_file(inf, key, new_ser, new_len, true);
 }
 
 static json_t *project(struct kube_informer *inf, json_t *obj)
@@ -244,8 +331,33 @@ static void set_last_rv(struct kube_informer *inf, const char *rv)
 {
     if (!rv || !*rv)
         return;
-    free(inf->last_rv);
-    inf->last_rv = slu_strdup(rv);
+    size_t n = strlen(rv) + 1;
+    if (n > inf->last_rv_cap) {
+        free(inf->last_rv);
+        inf->last_rv_cap = SLU_MAX(n, (size_t)32);
+        inf->last_rv = slu_malloc(inf->last_rv_cap);
+    }
+    memcpy(inf->last_rv, rv, n);
+}
+
+/* Whether store values a and b hold the same metadata.resourceVersion. Compact mode reads it
+ * from the text without building the objects (falling back to decoding when it cannot). */
+static bool same_rv(struct kube_informer *inf, void *a, void *b)
+{
+    if (inf->compact) {
+        struct blob *x = a, *y = b;
+        char rx[128], ry[128];
+        if (slu_json_scan_str(x->data, x->len, "metadata.resourceVersion", rx, sizeof rx) == 0 &&
+            slu_json_scan_str(y->data, y->len, "metadata.resourceVersion", ry, sizeof ry) == 0)
+            return strcmp(rx, ry) == 0;
+    }
+    json_t *old = decode(inf, a);
+    json_t *nw = decode(inf, b);
+    bool same = slu_streq(slu_json_str(old, "metadata.resourceVersion"),
+                          slu_json_str(nw, "metadata.resourceVersion"));
+    json_decref(old);
+    json_decref(nw);
+    return same;
 }
 
 /* Lists every page into a fresh map, swaps it in, rebuilds the indexes, and delivers the diff. */
@@ -270,11 +382,15 @@ static int relist(struct kube_informer *inf, struct slu_err *err)
         json_t *items = json_object_get(page, "items");
         json_array_foreach(items, i, item)
         {
-            char *key = obj_key(item);
+            char kb[320], *heap;
+            const char *key = obj_key_in(item, kb, sizeof kb, &heap);
             if (!key)
                 continue;
-            slu_map_put(&fresh, key, encode(inf, project(inf, item)));
-            free(key);
+            json_t *p = project(inf, item);
+            if (inf->compact)
+                ix_values(inf, p, &inf->ix_new);
+            slu_map_put(&fresh, key, encode(inf, p, &inf->ix_new));
+            free(heap);
         }
         const char *next = slu_json_str(page, "metadata.continue");
         free(cont);
@@ -305,13 +421,7 @@ static int relist(struct kube_informer *inf, struct slu_err *err)
     for (size_t it = 0; slu_map_next(&fresh, &it, &k, &v);) {
         void *ov = slu_map_get(&inf->store, k);
         if (ov) {
-            json_t *old = decode(inf, ov);
-            json_t *nw = decode(inf, v);
-            bool same = slu_streq(slu_json_str(old, "metadata.resourceVersion"),
-                                  slu_json_str(nw, "metadata.resourceVersion"));
-            json_decref(old);
-            json_decref(nw);
-            if (same)
+            if (same_rv(inf, ov, v))
                 continue;
             ov = slu_map_take(&inf->store, k);
         }
@@ -336,9 +446,10 @@ static int relist(struct kube_informer *inf, struct slu_err *err)
     }
     if (inf->indexes.len > 0)
         for (size_t it = 0; slu_map_next(&inf->store, &it, &k, &v);) {
-            json_t *obj = decode(inf, v);
-            index_update(inf, k, NULL, obj);
-            json_decref(obj);
+            const char *ser;
+            size_t len;
+            ix_values_of(inf, v, &inf->ix_new, &ser, &len);
+            index_update(inf, k, NULL, 0, ser, len);
         }
     pthread_rwlock_unlock(&inf->mu);
 
@@ -392,32 +503,40 @@ static bool on_event(void *ud, const char *type, json_t *obj)
 }
 
 /* raw: the object's text when the watch passed it (compact mode stores it as it is when the
- * object is neither projected nor selected). */
+ * object is neither projected nor selected; the watch is asked for it only then).
+ * Only this thread writes the store, so it reads the store without the lock; it takes the write
+ * lock just to change the store and the indexes, and decodes the old object (for a handler that
+ * wants it) before, outside the lock. */
 static bool on_event_raw(void *ud, const char *type, json_t *obj, const char *raw, size_t raw_len)
 {
     struct kube_informer *inf = ud;
     if (strcmp(type, "ERROR") == 0)
         return false;
     inf->events_this_watch++;
-    const char *rv = slu_json_str(obj, "metadata.resourceVersion");
+    const char *rv =
+        json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
     if (strcmp(type, "BOOKMARK") == 0) {
         set_last_rv(inf, rv);
         return true;
     }
-    char *key = obj_key(obj);
+    char kb[320], *heap;
+    const char *key = obj_key_in(obj, kb, sizeof kb, &heap);
     if (!key) {
         set_last_rv(inf, rv);
         return true;
     }
+    const char *old_ix;
+    size_t old_ixlen;
     if (strcmp(type, "DELETED") == 0) {
-        pthread_rwlock_wrlock(&inf->mu);
-        void *ov = slu_map_take(&inf->store, key);
-        json_t *old = decode(inf, ov);
+        void *ov = slu_map_get(&inf->store, key);
+        json_t *old = ov && inf->h.on_delete ? decode(inf, ov) : NULL;
         if (ov) {
-            index_update(inf, key, old, NULL);
-            inf->store.free_value(ov);
+            ix_values_of(inf, ov, &inf->ix_old, &old_ix, &old_ixlen);
+            pthread_rwlock_wrlock(&inf->mu);
+            index_update(inf, key, old_ix, old_ixlen, NULL, 0);
+            slu_map_del(&inf->store, key);
+            pthread_rwlock_unlock(&inf->mu);
         }
-        pthread_rwlock_unlock(&inf->mu);
         if (inf->h.on_delete) {
             if (old) {
                 inf->h.on_delete(inf->h.ud, old);
@@ -430,19 +549,25 @@ static bool on_event_raw(void *ud, const char *type, json_t *obj, const char *ra
         json_decref(old);
     } else { /* ADDED, MODIFIED */
         json_t *p = project(inf, obj);
+        const char *new_ix = NULL;
+        size_t new_ixlen = 0;
+        if (inf->indexes.len > 0) {
+            ix_values(inf, p, &inf->ix_new);
+            new_ix = inf->ix_new.data;
+            new_ixlen = inf->ix_new.len;
+        }
         bool as_is = inf->compact && raw && !inf->project && !inf->select;
-        void *nv = as_is ? encode_raw(raw, raw_len) : encode(inf, json_incref(p));
+        void *nv = as_is ? encode_raw(raw, raw_len, &inf->ix_new)
+                         : encode(inf, json_incref(p), &inf->ix_new);
+        void *ov = slu_map_get(&inf->store, key);
+        bool want_old = ov && inf->h.on_update && !inf->no_old_on_update;
+        json_t *old = want_old ? decode(inf, ov) : NULL;
+        ix_values_of(inf, ov, &inf->ix_old, &old_ix, &old_ixlen);
         pthread_rwlock_wrlock(&inf->mu);
-        void *ov = slu_map_take(&inf->store, key);
-        bool need_old = inf->indexes.len > 0 || !inf->no_old_on_update;
-        json_t *old = need_old ? decode(inf, ov) : NULL;
-        bool existed = ov != NULL;
-        if (ov)
-            inf->store.free_value(ov);
-        slu_map_put(&inf->store, key, nv);
-        index_update(inf, key, old, p);
+        index_update(inf, key, old_ix, old_ixlen, new_ix, new_ixlen);
+        slu_map_put(&inf->store, key, nv); /* frees ov */
         pthread_rwlock_unlock(&inf->mu);
-        if (existed) {
+        if (ov) {
             if (inf->h.on_update)
                 inf->h.on_update(inf->h.ud, old, p);
         } else if (inf->h.on_add) {
@@ -451,7 +576,7 @@ static bool on_event_raw(void *ud, const char *type, json_t *obj, const char *ra
         json_decref(old);
         json_decref(p);
     }
-    free(key);
+    free(heap);
     set_last_rv(inf, rv);
     return !atomic_load(&inf->stop);
 }
@@ -513,14 +638,16 @@ static void *informer_main(void *arg)
             int left_s = (int)SLU_MAX(1, (left_ms + 999) / 1000);
             timeout = SLU_MIN(timeout, left_s);
         }
-        struct kube_watch_opts wo = {.label_selector = inf->lsel,
-                                     .field_selector = inf->fsel,
-                                     .resource_version = inf->last_rv,
-                                     .allow_bookmarks = true,
-                                     .timeout_seconds = timeout,
-                                     .select = inf->select,
-                                     .nselect = inf->nselect,
-                                     .raw_cb = inf->compact ? on_event_raw : NULL};
+        struct kube_watch_opts wo = {
+            .label_selector = inf->lsel,
+            .field_selector = inf->fsel,
+            .resource_version = inf->last_rv,
+            .allow_bookmarks = true,
+            .timeout_seconds = timeout,
+            .select = inf->select,
+            .nselect = inf->nselect,
+            /* the text only when it is stored as it is */
+            .raw_cb = inf->compact && !inf->project && !inf->select ? on_event_raw : NULL};
         inf->events_this_watch = 0;
         int64_t t0 = slu_now_mono_ns();
         int rc = kube_watch(inf->c, &inf->res, inf->ns, &wo, on_event, inf, &inf->stop, &err);
@@ -677,5 +804,8 @@ void kube_informer_free(struct kube_informer *inf)
     free(inf->lsel);
     free(inf->fsel);
     free(inf->last_rv);
+    free(inf->dump);
+    slu_buf_release(&inf->ix_new);
+    slu_buf_release(&inf->ix_old);
     free(inf);
 }
