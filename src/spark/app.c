@@ -119,8 +119,74 @@ static char *scalar_text(const json_t *v)
     return NULL;
 }
 
+/* A conf key joined from parts (NULL-terminated), in kb->stack when it fits, else allocated
+ * (kb->heap; release with kb_release). The conversion builds ~40 keys per application. */
+struct keybuf {
+    char stack[256];
+    char *heap;
+};
+
+static const char *kjoin(struct keybuf *kb, ...)
+{
+    va_list ap;
+    size_t total = 0;
+    va_start(ap, kb);
+    for (const char *p; (p = va_arg(ap, const char *)) != NULL;)
+        total += strlen(p);
+    va_end(ap);
+    char *out = kb->stack;
+    if (total >= sizeof(kb->stack)) {
+        free(kb->heap);
+        out = kb->heap = slu_malloc(total + 1);
+    }
+    size_t at = 0;
+    va_start(ap, kb);
+    for (const char *p; (p = va_arg(ap, const char *)) != NULL;) {
+        size_t n = strlen(p);
+        memcpy(out + at, p, n);
+        at += n;
+    }
+    va_end(ap);
+    out[at] = '\0';
+    return out;
+}
+
+static void kb_release(struct keybuf *kb)
+{
+    free(kb->heap);
+    kb->heap = NULL;
+}
+
+/* n in decimal into buf (>= 21 bytes); returns buf. */
+static const char *i64_text(int64_t n, char *buf)
+{
+    char tmp[24];
+    size_t d = sizeof(tmp);
+    uint64_t u = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+    tmp[--d] = '\0';
+    do {
+        tmp[--d] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (n < 0)
+        tmp[--d] = '-';
+    memcpy(buf, tmp + d, sizeof(tmp) - d);
+    return buf;
+}
+
+/* conf key = scalar_text(v), without the copies for strings and integers. */
 static void conf_set_json(struct spark_conf *c, const char *key, const json_t *v)
 {
+    int64_t n;
+    char nb[24];
+    if (json_is_string(v)) {
+        spark_conf_set(c, key, json_string_value(v));
+        return;
+    }
+    if (int_of(v, &n)) {
+        spark_conf_set(c, key, i64_text(n, nb));
+        return;
+    }
     char *s = scalar_text(v);
     if (s) {
         spark_conf_set(c, key, s);
@@ -162,9 +228,9 @@ static void conf_set_map(struct spark_conf *c, const char *prefix, const json_t 
     {
         if (!json_is_string(v))
             continue;
-        char *key = slu_asprintf("%s%s", prefix, k);
-        spark_conf_set(c, key, json_string_value(v));
-        free(key);
+        struct keybuf kb = {.heap = NULL};
+        spark_conf_set(c, kjoin(&kb, prefix, k, NULL), json_string_value(v));
+        kb_release(&kb);
     }
 }
 
@@ -589,19 +655,51 @@ static void fpath(char *buf, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Appends s at buf[*at] (n bytes in all), cut and NUL-terminated as snprintf would. The path
+ * helpers below are on every field the validator visits, so they do without printf. */
+static void path_put(char *buf, size_t n, size_t *at, const char *s)
+{
+    size_t len = strlen(s);
+    size_t room = *at < n ? n - 1 - *at : 0;
+    if (len > room)
+        len = room;
+    memcpy(buf + *at, s, len);
+    *at += len;
+    buf[*at] = '\0';
+}
+
+/* path + open + key + close ("a.b", "a[k]"). */
+static void path_join(char *buf, size_t n, const char *path, const char *open, const char *key,
+                      const char *close)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    path_put(buf, n, &at, path);
+    path_put(buf, n, &at, open);
+    path_put(buf, n, &at, key);
+    path_put(buf, n, &at, close);
+}
+
 static void path_key(char *buf, size_t n, const char *path, const char *key)
 {
-    fpath(buf, n, "%s.%s", path, key);
+    path_join(buf, n, path, ".", key, "");
 }
 
 static void path_index(char *buf, size_t n, const char *path, size_t i)
 {
-    fpath(buf, n, "%s[%zu]", path, i);
+    char num[24];
+    size_t d = sizeof(num) - 1;
+    num[d] = '\0';
+    do {
+        num[--d] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    path_join(buf, n, path, "[", num + d, "]");
 }
 
 static void path_mapkey(char *buf, size_t n, const char *path, const char *key)
 {
-    fpath(buf, n, "%s[%s]", path, key);
+    path_join(buf, n, path, "[", key, "]");
 }
 
 static void check_fields(const json_t *obj, const struct field *fs, const char *path,
@@ -751,10 +849,11 @@ static void check_fields(const json_t *obj, const struct field *fs, const char *
     char sub[512];
     for (const struct field *f = fs; f->name; f++) {
         json_t *val = json_object_get(obj, f->name);
+        if (absent(val) && !f->required)
+            continue;
         path_key(sub, sizeof(sub), path, f->name);
         if (absent(val)) {
-            if (f->required)
-                vrequired(v, sub);
+            vrequired(v, sub);
             continue;
         }
         check_value(val, f, sub, v);
@@ -1260,9 +1359,9 @@ void spark_submission_free(struct spark_submission *s)
 static void set_role_key(struct spark_conf *c, const char *role, const char *what, const char *name,
                          const char *value)
 {
-    char *key = slu_asprintf("spark.kubernetes.%s.%s.%s", role, what, name);
-    spark_conf_set(c, key, value);
-    free(key);
+    struct keybuf kb = {.heap = NULL};
+    spark_conf_set(c, kjoin(&kb, "spark.kubernetes.", role, ".", what, ".", name, NULL), value);
+    kb_release(&kb);
 }
 
 /* The operator's own labels, then (after the resource confs) the app's and the pod's labels and
@@ -1363,9 +1462,11 @@ static void pod_env_secrets(struct spark_conf *c, const char *role, const json_t
 static void set_volume_key(struct spark_conf *c, const char *role, const char *type,
                            const char *name, const char *rest, const char *value)
 {
-    char *key = slu_asprintf("spark.kubernetes.%s.volumes.%s.%s.%s", role, type, name, rest);
-    spark_conf_set(c, key, value);
-    free(key);
+    struct keybuf kb = {.heap = NULL};
+    spark_conf_set(
+        c, kjoin(&kb, "spark.kubernetes.", role, ".volumes.", type, ".", name, ".", rest, NULL),
+        value);
+    kb_release(&kb);
 }
 
 /* volumeMounts named spark-local-dir-* become Spark volume confs (driverVolumeMountsOption):
@@ -1583,21 +1684,23 @@ static void add_cm_mount(json_t *x, json_t *app_volumes, const char *cm, const c
 
 /* The SparkPodSpec (without template) with the app-level fields the pod webhook applies to each
  * pod made explicit: hadoop/spark ConfigMap env + mounts, the Prometheus mount and port, and
- * schedulerName from batchScheduler. The app-level fields are also copied as they are
+ * schedulerName from batchScheduler. The app-level fields are also set as they are
  * (volumes, sparkConfigMap, hadoopConfigMap, batchScheduler, batchSchedulerOptions). When
- * app_volumes is not NULL the ConfigMap volumes are appended to it (once, for the driver). */
-static json_t *pod_extras(const json_t *app, const json_t *pod, const char *expose_key,
+ * app_volumes is not NULL the ConfigMap volumes are appended to it (once, for the driver).
+ * app is spark_app_to_submission's private copy: pod (a member of its spec) is itself changed
+ * into the extras and returned with a new reference; the app-level values are shared. */
+static json_t *pod_extras(const json_t *app, json_t *pod, const char *expose_key,
                           json_t *app_volumes)
 {
     json_t *spec = json_object_get(app, "spec");
-    json_t *x = json_is_object(pod) ? slu_json_copy(pod) : json_object();
+    json_t *x = json_is_object(pod) ? json_incref(pod) : json_object();
     json_object_del(x, "template");
     static const char *const app_fields[] = {"volumes", "sparkConfigMap", "hadoopConfigMap",
                                              "batchScheduler", "batchSchedulerOptions"};
     for (size_t i = 0; i < SLU_ARRAY_LEN(app_fields); i++) {
         json_t *v = json_object_get(spec, app_fields[i]);
         if (!absent(v))
-            json_object_set_new(x, app_fields[i], slu_json_copy(v));
+            json_object_set(x, app_fields[i], v);
     }
     /* the webhook's order: hadoop ConfigMap, spark ConfigMap (after env and envFrom) */
     const char *hcm = nonempty(spec, "hadoopConfigMap");
@@ -1676,13 +1779,32 @@ static const char *const flag_keys[] = {
     "spark.archives",
 };
 
+/* The copy of the app that defaults and Prometheus settings are applied to: a new top-level
+ * object whose spec is a deep copy (everything that is changed, and everything the submission
+ * keeps, is under spec) and whose other members (metadata, status, ...) are shared with app_in:
+ * they are only read, and none of them is kept. */
+static json_t *private_copy(const json_t *app_in)
+{
+    json_t *app = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)app_in, k, v)
+    {
+        if (strcmp(k, "spec") == 0 && (json_is_object(v) || json_is_array(v)))
+            json_object_set_new_nocheck(app, k, slu_json_copy(v));
+        else
+            json_object_set_nocheck(app, k, v);
+    }
+    return app;
+}
+
 int spark_app_to_submission(const json_t *app_in, const char *submission_id,
                             struct spark_submission **out, struct slu_err *err)
 {
     *out = NULL;
     if (!json_is_object(app_in))
         return slu_err_set(err, SLU_EINVAL, "SparkApplication: expected an object");
-    json_t *app = slu_json_copy(app_in);
+    json_t *app = private_copy(app_in);
     spark_app_apply_defaults(app);
     int rc = spark_app_validate(app, err);
     if (rc) {
@@ -1830,14 +1952,19 @@ int spark_app_to_submission(const json_t *app_in, const char *submission_id,
         char *t = scalar_text(json_array_get(args, i));
         s->args[s->nargs++] = t ? t : slu_strdup("");
     }
-    json_t *vols = json_object_get(spec, "volumes");
-    s->app_volumes = json_is_array(vols) ? slu_json_copy(vols) : json_array();
-    s->driver_extras = pod_extras(app, driver, "exposeDriverMetrics", s->app_volumes);
-    s->executor_extras = pod_extras(app, executor, "exposeExecutorMetrics", NULL);
+    /* app is this function's own copy: what the submission keeps is taken from it by reference
+     * (the templates, the pod objects that become the extras, the volumes), not copied again.
+     * app_volumes is a new array (it is appended to) of the same volume objects. */
     json_t *dt = json_object_get(driver, "template");
     json_t *et = json_object_get(executor, "template");
-    s->driver_template = json_is_object(dt) ? slu_json_copy(dt) : NULL;
-    s->executor_template = json_is_object(et) ? slu_json_copy(et) : NULL;
+    s->driver_template = json_is_object(dt) ? json_incref(dt) : NULL;
+    s->executor_template = json_is_object(et) ? json_incref(et) : NULL;
+    json_t *vols = json_object_get(spec, "volumes");
+    s->app_volumes = json_array();
+    if (json_is_array(vols))
+        json_array_extend(s->app_volumes, vols);
+    s->driver_extras = pod_extras(app, driver, "exposeDriverMetrics", s->app_volumes);
+    s->executor_extras = pod_extras(app, executor, "exposeExecutorMetrics", NULL);
     json_decref(app);
     *out = s;
     return 0;
