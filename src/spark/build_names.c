@@ -28,26 +28,68 @@ int sb__version(const char *v)
     return major >= 4 ? 40 : 35;
 }
 
+/* Length of s when it is UTF-8 as jansson accepts it (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), else (size_t)-1. One pass, ASCII bytes on a fast path;
+ * it replaces building a jansson string just to see whether jansson takes it. */
+static size_t utf8_len(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    for (;;) {
+        unsigned char c = s[i];
+        if (c == 0)
+            return i;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp, min;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 2;
+            cp = c & 0x1Fu;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+            cp = c & 0x0Fu;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            cp = c & 0x07u;
+            min = 0x10000;
+        } else {
+            return (size_t)-1; /* a continuation byte, 0xC0/0xC1 or 0xF5.. as a first byte */
+        }
+        for (size_t k = 1; k < n; k++) {
+            unsigned char t = s[i + k]; /* a NUL ends the loop here: it is no continuation */
+            if ((t & 0xC0u) != 0x80u)
+                return (size_t)-1;
+            cp = (cp << 6) | (t & 0x3Fu);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return (size_t)-1;
+        i += n;
+    }
+}
+
 bool sb__utf8_ok(const char *s)
 {
-    if (!s)
-        return true;
-    json_t *j = json_string(s);
-    if (!j)
-        return false;
-    json_decref(j);
-    return true;
+    return !s || utf8_len(s) != (size_t)-1;
 }
 
 json_t *sb__str(const char *s)
 {
-    json_t *j = json_string(s ? s : "");
-    return j ? j : json_string("");
+    size_t n = s ? utf8_len(s) : 0;
+    if (n == (size_t)-1)
+        return json_stringn_nocheck("", 0);
+    return json_stringn_nocheck(s ? s : "", n);
 }
 
 void sb__set_str(json_t *obj, const char *key, const char *s)
 {
-    json_object_set_new(obj, key, sb__str(s));
+    if (!key || utf8_len(key) == (size_t)-1)
+        return; /* as json_object_set_new, which refuses such a key */
+    json_object_set_new_nocheck(obj, key, sb__str(s));
 }
 
 json_t *sb__obj(json_t *obj, const char *key)
