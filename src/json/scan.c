@@ -183,16 +183,17 @@ static inline size_t skip_plain(const unsigned char *b, size_t p, size_t len)
     return p;
 }
 
-/* Scans the string starting at s->pos (which holds '"'), validating it. On success the body
- * (between the quotes) is [*bs, *be), *esc tells whether it holds escapes, and s->pos is past
- * the closing quote. */
-static inline int scan_string(struct scan *s, size_t *bs, size_t *be, bool *esc)
+/* The rest of scan_string from p, the first byte of the body that is not plain text (or len):
+ * escapes, UTF-8 sequences, control bytes, the end of input. Out of line, so that the common case
+ * (plain text up to the closing quote) stays small where it is inlined. */
+__attribute__((noinline)) static int scan_string_rest(struct scan *s, size_t p, size_t *bs,
+                                                      size_t *be, bool *esc)
 {
     const unsigned char *b = s->b;
-    size_t len = s->len, p = s->pos + 1;
+    size_t len = s->len;
     bool has_esc = false;
     for (;;) {
-        p = skip_plain(b, p, len);
+        p = skip_plain(b, p, len); /* at once on the first turn: b[p] is not plain */
         if (p >= len)
             return fail(s, s->pos, "unterminated string");
         switch (str_class[b[p]]) {
@@ -245,6 +246,22 @@ static inline int scan_string(struct scan *s, size_t *bs, size_t *be, bool *esc)
         }
         }
     }
+}
+
+/* Scans the string starting at s->pos (which holds '"'), validating it. On success the body
+ * (between the quotes) is [*bs, *be), *esc tells whether it holds escapes, and s->pos is past
+ * the closing quote. */
+static inline int scan_string(struct scan *s, size_t *bs, size_t *be, bool *esc)
+{
+    size_t p = skip_plain(s->b, s->pos + 1, s->len);
+    if (p < s->len && s->b[p] == '"') {
+        *bs = s->pos + 1;
+        *be = p;
+        *esc = false;
+        s->pos = p + 1;
+        return 0;
+    }
+    return scan_string_rest(s, p, bs, be, esc);
 }
 
 /* Decodes one character of a validated string body at *pp (escape or raw byte) into out; returns
@@ -459,68 +476,89 @@ static int scan_literal(struct scan *s)
 }
 
 /* Skips (and validates) one value after optional whitespace; depth is the number of containers
- * around it. */
+ * around it. One loop with an explicit stack (a bit per open container: object or array) instead
+ * of a call per value: it builds and decodes nothing, and each byte outside strings is looked at
+ * once. The checks, their order and the error offsets are those of a recursive descent (as
+ * build_value does it): at a value, end of input / '"' / bracket (depth cap) / literal / number
+ * / unexpected character; in an object, key then ':'; after an item, ',' or the closing bracket. */
 static int skip_value(struct scan *s, int depth)
 {
-    skip_ws(s);
-    if (s->pos >= s->len)
-        return fail(s, s->pos, "unexpected end of input");
-    unsigned char c = s->b[s->pos];
+    const unsigned char *b = s->b;
+    size_t len = s->len;
+    uint64_t objs[SCAN_MAX_DEPTH / 64] = {0}; /* bit n: container n (of this call) is an object */
+    int n = 0;                                /* containers open in this call */
     size_t bs, be;
     bool esc;
-    switch (c) {
-    case '"':
-        return scan_string(s, &bs, &be, &esc);
-    case '{':
-    case '[': {
-        if (depth >= SCAN_MAX_DEPTH)
-            return fail(s, s->pos, "nesting too deep");
-        unsigned char close = c == '{' ? '}' : ']';
-        s->pos++;
+    int rc;
+    for (;;) {
+        /* a value */
         skip_ws(s);
-        if (s->pos < s->len && s->b[s->pos] == close) {
-            s->pos++;
-            return 0;
-        }
-        for (;;) {
-            int rc;
-            if (c == '{') {
-                skip_ws(s);
-                if (s->pos >= s->len || s->b[s->pos] != '"')
-                    return fail(s, s->pos, "expected an object key");
-                if ((rc = scan_string(s, &bs, &be, &esc)) != 0)
-                    return rc;
-                skip_ws(s);
-                if (s->pos >= s->len || s->b[s->pos] != ':')
-                    return fail(s, s->pos, "expected ':'");
-                s->pos++;
-            }
-            if ((rc = skip_value(s, depth + 1)) != 0)
+        if (s->pos >= len)
+            return fail(s, s->pos, "unexpected end of input");
+        unsigned char c = b[s->pos];
+        if (c == '"') {
+            if ((rc = scan_string(s, &bs, &be, &esc)) != 0)
                 return rc;
+        } else if (c == '{' || c == '[') {
+            if (depth + n >= SCAN_MAX_DEPTH)
+                return fail(s, s->pos, "nesting too deep");
+            s->pos++;
             skip_ws(s);
-            if (s->pos >= s->len)
-                return fail(s, s->pos, "unexpected end of input");
-            if (s->b[s->pos] == ',') {
+            if (s->pos < len && b[s->pos] == (c == '{' ? '}' : ']')) {
                 s->pos++;
+            } else {
+                if (c == '{')
+                    objs[n / 64] |= (uint64_t)1 << (n % 64);
+                else
+                    objs[n / 64] &= ~((uint64_t)1 << (n % 64));
+                n++;
+                if (c == '[')
+                    continue; /* the first element */
+                goto key;
+            }
+        } else if (c == 't' || c == 'f' || c == 'n') {
+            if ((rc = scan_literal(s)) != 0)
+                return rc;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            bool is_int;
+            if ((rc = scan_number(s, &bs, &is_int)) != 0)
+                return rc;
+        } else {
+            return fail(s, s->pos, "unexpected character");
+        }
+        /* after a value: close every container that ends here */
+        for (;;) {
+            if (n == 0)
+                return 0;
+            bool obj = (objs[(n - 1) / 64] >> ((n - 1) % 64)) & 1;
+            skip_ws(s);
+            if (s->pos >= len)
+                return fail(s, s->pos, "unexpected end of input");
+            unsigned char d = b[s->pos];
+            if (d == ',') {
+                s->pos++;
+                if (obj)
+                    goto key;
+                break; /* the next element */
+            }
+            if (d == (obj ? '}' : ']')) {
+                s->pos++;
+                n--;
                 continue;
             }
-            if (s->b[s->pos] == close) {
-                s->pos++;
-                return 0;
-            }
-            return fail(s, s->pos, c == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
+            return fail(s, s->pos, obj ? "expected ',' or '}'" : "expected ',' or ']'");
         }
-    }
-    case 't':
-    case 'f':
-    case 'n':
-        return scan_literal(s);
-    default:
-        if (c == '-' || (c >= '0' && c <= '9')) {
-            bool is_int;
-            return scan_number(s, &bs, &is_int);
-        }
-        return fail(s, s->pos, "unexpected character");
+        continue;
+    key:
+        skip_ws(s);
+        if (s->pos >= len || b[s->pos] != '"')
+            return fail(s, s->pos, "expected an object key");
+        if ((rc = scan_string(s, &bs, &be, &esc)) != 0)
+            return rc;
+        skip_ws(s);
+        if (s->pos >= len || b[s->pos] != ':')
+            return fail(s, s->pos, "expected ':'");
+        s->pos++;
     }
 }
 
