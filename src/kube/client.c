@@ -1004,6 +1004,160 @@ int kube__do(struct kube_client *c, const struct kube__req *rq, int *http_status
     return rc;
 }
 
+/* ---------------------------------------------------------------- batches */
+
+#define BATCH_MAX 32                        /* requests pipelined at once */
+#define BATCH_MAX_BYTES ((size_t)256 << 10) /* request bytes pipelined at once */
+
+/* One chunk of kube__do_batch, all on the lean transport. */
+static void batch_chunk(struct kube_client *c, const struct kube__req *rqs, size_t n, int *rcs,
+                        int *http_status, struct slu_buf **resps, struct kube__resp_info *infos,
+                        struct slu_err *errs)
+{
+    char *token = NULL, *xcert = NULL, *xkey = NULL;
+    struct slu_err aerr = {0};
+    int arc = auth_current(c, &token, &xcert, &xkey, &aerr);
+    if (arc < 0) {
+        for (size_t i = 0; i < n; i++) {
+            rcs[i] = arc;
+            slu_err_set(&errs[i], arc, "%s", aerr.msg);
+            if (infos)
+                infos[i] = (struct kube__resp_info){.attempts = 0, .last_not_sent = true};
+        }
+        slu_err_release(&aerr);
+        return;
+    }
+    struct kube__h1_call *calls = slu_calloc(n, sizeof(*calls));
+    struct kube__h1_result *res = slu_calloc(n, sizeof(*res));
+    struct slu_buf *hdrs = slu_calloc(n, sizeof(*hdrs));
+    struct slu_buf *errbody = slu_calloc(n, sizeof(*errbody));
+    int *hrc = slu_calloc(n, sizeof(*hrc));
+    for (size_t i = 0; i < n; i++) {
+        const struct kube__req *rq = &rqs[i];
+        kube_token_bucket_wait(&c->bucket);
+        common_headers(c, rq, token, &hdrs[i]);
+        struct slu_buf *out = resps ? resps[i] : NULL;
+        if (out)
+            slu_buf_reset(out);
+        calls[i] = (struct kube__h1_call){
+            .method = rq->method,
+            .path_query = rq->path_query,
+            .headers = hdrs[i].data,
+            .body = rq->body,
+            .body_len = rq->body ? rq->body_len : 0,
+            .timeout_ms = rq->timeout_ms == 0 ? c->timeout_ms : rq->timeout_ms,
+            .cert_pem = xcert && xkey ? xcert : NULL,
+            .key_pem = xcert && xkey ? xkey : NULL,
+            .body_out = out,
+            .body_cap = rq->max_body ? rq->max_body : MAX_BODY_DEFAULT,
+            .err_out = &errbody[i],
+            .err_cap = MAX_ERR_BODY};
+    }
+    kube__h1_do_batch(c->h1, calls, n, res, hrc, errs);
+    atomic_fetch_add_explicit(&c->n_lean, n, memory_order_relaxed);
+    bool need_wait = false;
+    bool *redo = slu_calloc(n, sizeof(*redo));
+    bool *unknown = slu_calloc(n, sizeof(*unknown));
+    for (size_t i = 0; i < n; i++) {
+        const struct kube__req *rq = &rqs[i];
+        if (http_status)
+            http_status[i] = res[i].status;
+        if (hrc[i] < 0) {
+            unknown[i] = (hrc[i] == SLU_EIO || hrc[i] == SLU_ETIMEDOUT) && !res[i].not_sent;
+            if (res[i].overflow)
+                slu_err_set(&errs[i], SLU_ETOOBIG, "response body larger than %zu bytes",
+                            calls[i].body_cap);
+            else if (res[i].not_sent ? rq->retry != KUBE__RETRY_NONE
+                                     : unknown[i] && rq->retry == KUBE__RETRY_SAFE)
+                redo[i] = true;
+            rcs[i] = hrc[i];
+        } else if (res[i].status >= 200 && res[i].status < 300) {
+            rcs[i] = 0;
+            slu_err_release(&errs[i]);
+        } else {
+            int st = res[i].status;
+            unknown[i] = st >= 500;
+            if (st == 401 ||
+                (retryable_status(st) && (rq->retry == KUBE__RETRY_SAFE ||
+                                          (rq->retry == KUBE__RETRY_CREATE && st == 429)))) {
+                redo[i] = true;
+                need_wait = need_wait || st != 401;
+            } else {
+                rcs[i] =
+                    kube__status_to_err(st, errbody[i].data, errbody[i].len,
+                                        *res[i].retry_after ? res[i].retry_after : NULL, &errs[i]);
+            }
+        }
+        if (infos)
+            infos[i] = (struct kube__resp_info){.attempts = 1,
+                                                .unknown_before_last = res[i].stale_retry,
+                                                .last_not_sent = hrc[i] < 0 && res[i].not_sent};
+        explicit_bzero(hdrs[i].data, hdrs[i].len);
+        slu_buf_release(&hdrs[i]);
+        slu_buf_release(&errbody[i]);
+    }
+    if (token)
+        explicit_bzero(token, strlen(token));
+    free(token);
+    free(xcert);
+    if (xkey)
+        explicit_bzero(xkey, strlen(xkey));
+    free(xkey);
+    /* what the batch did not settle: alone, with kube__do's retries */
+    if (need_wait)
+        kube__sleep(kube__backoff_ms(0, BACKOFF_BASE_MS, BACKOFF_CAP_MS), NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (!redo[i])
+            continue;
+        slu_err_release(&errs[i]);
+        struct kube__resp_info inf = {0};
+        int st = 0;
+        rcs[i] = kube__do(c, &rqs[i], &st, resps ? resps[i] : NULL, &inf, &errs[i]);
+        if (http_status)
+            http_status[i] = st;
+        if (infos) {
+            inf.attempts += 1;
+            inf.unknown_before_last = inf.unknown_before_last || unknown[i] || res[i].stale_retry;
+            infos[i] = inf;
+        }
+    }
+    free(redo);
+    free(unknown);
+    free(hrc);
+    free(errbody);
+    free(hdrs);
+    free(res);
+    free(calls);
+}
+
+void kube__do_batch(struct kube_client *c, const struct kube__req *rqs, size_t n, int *rcs,
+                    int *http_status, struct slu_buf **resps, struct kube__resp_info *infos,
+                    struct slu_err *errs)
+{
+    size_t i = 0;
+    while (i < n) {
+        /* a chunk: consecutive requests the lean transport carries, within the caps */
+        size_t m = 0, bytes = 0;
+        while (i + m < n && m < BATCH_MAX && lean_eligible(c, &rqs[i + m]) &&
+               (m == 0 || bytes + rqs[i + m].body_len <= BATCH_MAX_BYTES)) {
+            bytes += rqs[i + m].body ? rqs[i + m].body_len : 0;
+            m++;
+        }
+        if (m <= 1) { /* alone: the usual way */
+            int st = 0;
+            rcs[i] = kube__do(c, &rqs[i], &st, resps ? resps[i] : NULL, infos ? &infos[i] : NULL,
+                              &errs[i]);
+            if (http_status)
+                http_status[i] = st;
+            i++;
+            continue;
+        }
+        batch_chunk(c, rqs + i, m, rcs + i, http_status ? http_status + i : NULL,
+                    resps ? resps + i : NULL, infos ? infos + i : NULL, errs + i);
+        i += m;
+    }
+}
+
 /* ---------------------------------------------------------------- verbs */
 
 static const char *ns_for(struct kube_client *c, const struct kube_resource *r, const char *ns,
@@ -1228,24 +1382,26 @@ static int create_check(struct kube_client *c, const struct kube_resource *r, co
 }
 
 static int create_impl(struct kube_client *c, const struct kube_resource *r, const char *ns,
-                       const json_t *obj, json_t **out, struct kube_meta *meta,
+                       const json_t *obj, json_t **out, struct kube_meta *meta, bool unknown,
                        struct slu_err *err);
 
 int kube_create(struct kube_client *c, const struct kube_resource *r, const char *ns,
                 const json_t *obj, json_t **out, struct slu_err *err)
 {
-    return create_impl(c, r, ns, obj, out, NULL, err);
+    return create_impl(c, r, ns, obj, out, NULL, false, err);
 }
 
 int kube_create_meta(struct kube_client *c, const struct kube_resource *r, const char *ns,
                      const json_t *obj, struct kube_meta *meta, struct slu_err *err)
 {
-    return create_impl(c, r, ns, obj, NULL, meta, err);
+    return create_impl(c, r, ns, obj, NULL, meta, false, err);
 }
 
-/* A create whose answer is reported as *out (whole) or *meta (identity only) or neither. */
+/* A create whose answer is reported as *out (whole) or *meta (identity only) or neither.
+ * unknown: an earlier attempt (a batch's) may have created it already. */
 static int create_impl(struct kube_client *c, const struct kube_resource *r, const char *ns,
-                       const json_t *obj, json_t **out, struct kube_meta *meta, struct slu_err *err)
+                       const json_t *obj, json_t **out, struct kube_meta *meta, bool unknown,
+                       struct slu_err *err)
 {
     if (out)
         *out = NULL;
@@ -1259,7 +1415,6 @@ static int create_impl(struct kube_client *c, const struct kube_resource *r, con
     const char *name = slu_json_str(obj, "metadata.name");
     char *path = kube_resource_path(r, ns_for(c, r, ns, obj), NULL, NULL);
     int rc = 0;
-    bool unknown = false;
     for (int attempt = 0; attempt < DEFAULT_ATTEMPTS; attempt++) {
         struct kube__resp_info info = {0};
         rc = json_call_m(c, "POST", path, NULL, obj, KUBE__RETRY_CREATE, out, meta, &info, err);
@@ -1468,6 +1623,138 @@ int kube_request(struct kube_client *c, const char *method, const char *path_que
     int rc = kube__do(c, &rq, http_status, resp ? resp : &tmp, NULL, err);
     slu_buf_release(&tmp);
     return rc;
+}
+
+size_t kube_request_batch(struct kube_client *c, struct kube_batch_req *reqs, size_t n)
+{
+    if (n == 0)
+        return 0;
+    struct kube__req *rqs = slu_calloc(n, sizeof(*rqs));
+    struct slu_buf **resps = slu_calloc(n, sizeof(*resps));
+    struct slu_buf *tmp = slu_calloc(n, sizeof(*tmp));
+    int *rcs = slu_calloc(n, sizeof(*rcs));
+    int *sts = slu_calloc(n, sizeof(*sts));
+    size_t failed = 0, todo = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct kube_batch_req *b = &reqs[i];
+        memset(&b->err, 0, sizeof(b->err));
+        b->http_status = 0;
+        const char *m = b->method ? b->method : "GET";
+        if (!b->path_query || b->path_query[0] != '/') {
+            b->rc = slu_err_set(&b->err, SLU_EINVAL, "request: path must start with '/'");
+            continue;
+        }
+        rqs[todo] = (struct kube__req){.method = m,
+                                       .path_query = b->path_query,
+                                       .content_type = b->content_type,
+                                       .body = b->body,
+                                       .body_len = b->body_len,
+                                       .retry = strcmp(m, "POST") == 0 ? KUBE__RETRY_CREATE
+                                                                       : KUBE__RETRY_SAFE};
+        resps[todo] = b->resp ? b->resp : &tmp[todo];
+        todo++;
+    }
+    struct slu_err *errs = slu_calloc(todo ? todo : 1, sizeof(*errs));
+    kube__do_batch(c, rqs, todo, rcs, sts, resps, NULL, errs);
+    for (size_t i = 0, k = 0; i < n; i++) {
+        struct kube_batch_req *b = &reqs[i];
+        if (!b->path_query || b->path_query[0] != '/') {
+            failed++;
+            continue;
+        }
+        b->rc = rcs[k];
+        b->http_status = sts[k];
+        if (b->rc) {
+            slu_err_move(&b->err, &errs[k]);
+            failed++;
+        } else {
+            slu_err_release(&errs[k]);
+        }
+        slu_buf_release(&tmp[k]);
+        k++;
+    }
+    free(errs);
+    free(sts);
+    free(rcs);
+    free(tmp);
+    free(resps);
+    free(rqs);
+    return failed;
+}
+
+size_t kube_create_batch(struct kube_client *c, struct kube_create_req *reqs, size_t n)
+{
+    if (n == 0)
+        return 0;
+    struct kube__req *rqs = slu_calloc(n, sizeof(*rqs));
+    struct slu_buf *bodies = slu_calloc(n, sizeof(*bodies));
+    struct slu_buf **resps = slu_calloc(n, sizeof(*resps));
+    char **paths = slu_calloc(n, sizeof(*paths));
+    char **texts = slu_calloc(n, sizeof(*texts));
+    int *rcs = slu_calloc(n, sizeof(*rcs));
+    struct kube__resp_info *infos = slu_calloc(n, sizeof(*infos));
+    struct slu_err *errs = slu_calloc(n, sizeof(*errs));
+    size_t *idx = slu_calloc(n, sizeof(*idx));
+    size_t todo = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct kube_create_req *q = &reqs[i];
+        memset(&q->err, 0, sizeof(q->err));
+        q->rc = 0;
+        if (q->out)
+            *q->out = NULL;
+        if (!json_is_object(q->obj)) {
+            q->rc = slu_err_set(&q->err, SLU_EINVAL, "create %s: the object is not a JSON object",
+                                q->res->plural);
+            continue;
+        }
+        texts[todo] = slu_json_dumps(q->obj);
+        paths[todo] = kube_resource_path(q->res, ns_for(c, q->res, q->ns, q->obj), NULL, NULL);
+        rqs[todo] = (struct kube__req){.method = "POST",
+                                       .path_query = paths[todo],
+                                       .content_type = "application/json",
+                                       .body = texts[todo],
+                                       .body_len = strlen(texts[todo]),
+                                       .retry = KUBE__RETRY_CREATE};
+        resps[todo] = &bodies[todo];
+        idx[todo++] = i;
+    }
+    kube__do_batch(c, rqs, todo, rcs, NULL, resps, infos, errs);
+    for (size_t k = 0; k < todo; k++) {
+        struct kube_create_req *q = &reqs[idx[k]];
+        int rc = rcs[k];
+        bool unknown = infos[k].unknown_before_last ||
+                       ((rc == SLU_EIO || rc == SLU_ETIMEDOUT || rc == SLU_ESERVER) &&
+                        !infos[k].last_not_sent);
+        if (rc == 0) {
+            rc = parse_body(&bodies[k], q->out, &q->err);
+        } else if (rc == SLU_EEXIST && !unknown) {
+            slu_err_move(&q->err, &errs[k]);
+        } else if (rc == SLU_EEXIST || unknown) {
+            /* as kube_create after such an answer: our attempt may have made it */
+            slu_err_release(&errs[k]);
+            rc = create_impl(c, q->res, q->ns, q->obj, q->out, NULL, true, &q->err);
+        } else {
+            slu_err_move(&q->err, &errs[k]);
+        }
+        slu_err_release(&errs[k]);
+        q->rc = rc;
+        slu_buf_release(&bodies[k]);
+        free(paths[k]);
+        free(texts[k]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (reqs[i].rc)
+            failed++;
+    free(idx);
+    free(errs);
+    free(infos);
+    free(rcs);
+    free(texts);
+    free(paths);
+    free(resps);
+    free(bodies);
+    free(rqs);
+    return failed;
 }
 
 struct stream_ctx {

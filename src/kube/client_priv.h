@@ -77,6 +77,15 @@ struct kube__resp_info {
  * info (may be NULL) what happened. */
 int kube__do(struct kube_client *c, const struct kube__req *rq, int *http_status,
              struct slu_buf *resp, struct kube__resp_info *info, struct slu_err *err);
+/* kube__do for each of n requests (no streams), pipelined on one connection when the lean
+ * transport carries them (kube__h1_do_batch); a request the batch did not settle (no answer, or
+ * an answer kube__do would retry: 429, 5xx, 401) goes again alone through kube__do, whose
+ * resp_info then says an earlier attempt may have happened. Results per request as kube__do's:
+ * rcs[i], http_status[i], resps[i] (each may be NULL, as may the arrays resps and infos),
+ * infos[i], errs[i]. */
+void kube__do_batch(struct kube_client *c, const struct kube__req *rqs, size_t n, int *rcs,
+                    int *http_status, struct slu_buf **resps, struct kube__resp_info *infos,
+                    struct slu_err *errs);
 /* Sleeps ms unless *stop becomes true first (polls); returns false when stopped. */
 bool kube__sleep(int64_t ms, const atomic_bool *stop);
 /* Backoff with full jitter: a value in [d/2, d] for d = min(base * 2^attempt, cap). */
@@ -152,6 +161,16 @@ struct kube__h1_result {
  * SLU_EIO (message "METHOD PATH: what") otherwise. */
 int kube__h1_do(struct kube__h1 *h, const struct kube__h1_call *call, struct kube__h1_result *res,
                 struct slu_err *err);
+/* n exchanges (no streams) pipelined on one connection: every request written at once, then
+ * the answers read in order, which costs one round trip and about two system calls for all.
+ * For each call, rcs[i] and res[i]/errs[i] as kube__h1_do's: 0 when its answer arrived (any
+ * status). A call without an answer has res[i].not_sent set when the server cannot have acted
+ * on it (no connection, or the server closed the connection after an earlier answer, as an
+ * HTTP/1.1 server must before ignoring the rest); otherwise its fate is unknown. The calls
+ * share calls[0]'s client certificate; the batch's deadline is the longest timeout. Returns 0;
+ * errs[] must be zeroed by the caller. */
+int kube__h1_do_batch(struct kube__h1 *h, const struct kube__h1_call *calls, size_t n,
+                      struct kube__h1_result *res, int *rcs, struct slu_err *errs);
 /* Connections opened so far (tests). */
 uint64_t kube__h1_connects(struct kube__h1 *h);
 

@@ -421,8 +421,9 @@ struct h1_conn {
     char *cert_pem, *key_pem; /* the per-request certificate it was made with, or NULL */
     int io_errno;             /* of the last failed socket call (BIO) */
     bool io_eof;
-    struct slu_buf out; /* the request being sent (memory kept) */
+    struct slu_buf out; /* the request(s) being sent (memory kept) */
     char *rbuf;         /* RBUF_SIZE bytes */
+    size_t rpos, rlen;  /* rbuf[rpos..rlen): read but not yet parsed (a pipelined answer) */
 };
 
 struct kube__h1 {
@@ -987,11 +988,10 @@ static int on_body(void *ud, const char *data, size_t n)
     return 0;
 }
 
-/* Builds the request bytes in c->out. */
+/* Appends the request bytes of call to c->out. */
 static void build_request(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1_call *call)
 {
     struct slu_buf *o = &c->out;
-    slu_buf_reset(o);
     slu_buf_reserve(o, 256 + strlen(call->path_query) +
                            (call->headers ? strlen(call->headers) : 0) + call->body_len);
     slu_buf_puts(o, call->method);
@@ -1016,20 +1016,17 @@ static void build_request(struct kube__h1 *h, struct h1_conn *c, const struct ku
 #define STALE 1               /* a reused connection was closed before any byte of an answer */
 #define H1_STREAM_POLL_MS 500 /* how often a stream waiting for bytes looks at its stop flag */
 
-/* One request on c: 0 with a complete answer in res, STALE, or a negative code with err. */
-static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1_call *call,
-                    struct kube__h1_result *res, int64_t deadline_ns, bool *reusable,
-                    struct slu_err *err)
+/* Sets the sockets' per-call bounds for an exchange ending at deadline_ns and sends c->out.
+ * 0, STALE (a reused connection found closed), or a negative code with err. */
+static int send_out(struct h1_conn *c, const struct kube__h1_call *call, int64_t deadline_ns,
+                    bool reused, struct slu_err *err)
 {
-    *reusable = false;
-    bool reused = c->nreq > 0;
     int64_t tmo = deadline_ns ? left_ms(deadline_ns) : 0;
     /* SO_*TIMEO bound each call (set only when far from the time left); the deadline is
      * checked after each read */
     if (near_timeo(c, SO_SNDTIMEO, tmo) < 0 || near_timeo(c, SO_RCVTIMEO, tmo) < 0)
         return slu_err_set(err, SLU_EIO, "%s %s: setsockopt: %s", call->method, call->path_query,
                            strerror(errno));
-    build_request(h, c, call);
     int eno = 0;
     if (conn_send(c, c->out.data, c->out.len, deadline_ns, &eno) < 0) {
         if (reused && (eno == EPIPE || eno == ECONNRESET || eno == ENOTCONN))
@@ -1040,6 +1037,19 @@ static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1
         return slu_err_set(err, SLU_EIO, "%s %s: sending the request failed: %s", call->method,
                            call->path_query, strerror(eno));
     }
+    return 0;
+}
+
+/* Reads the answer to call from c: first the bytes left over from the answer before it (a
+ * pipelined batch), then from the socket. 0 with a complete answer in res (*keep_alive: the
+ * server keeps the connection open after it), STALE (stale_ok: no byte came before the
+ * connection closed), or a negative code with err. Bytes after the answer stay in c->rbuf
+ * (c->rpos..c->rlen) for the next answer. */
+static int read_answer(struct h1_conn *c, const struct kube__h1_call *call,
+                       struct kube__h1_result *res, int64_t deadline_ns, bool stale_ok,
+                       bool *keep_alive, struct slu_err *err)
+{
+    *keep_alive = false;
     struct kube__h1_parser p = {0};
     kube__h1_parser_init(&p);
     struct sink s = {.call = call, .res = res, .p = &p};
@@ -1048,72 +1058,86 @@ static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1
     size_t got = 0;
     int rc;
     for (bool first = true;; first = false) {
-        if (!first && deadline_ns) {
-            if (expired(deadline_ns)) {
+        const char *data;
+        size_t avail;
+        if (c->rpos < c->rlen) {
+            data = c->rbuf + c->rpos;
+            avail = c->rlen - c->rpos;
+        } else {
+            c->rpos = c->rlen = 0;
+            if (!first && deadline_ns) {
+                if (expired(deadline_ns)) {
+                    rc = slu_err_set(err, SLU_ETIMEDOUT, "%s %s: no complete answer within %lld ms",
+                                     call->method, call->path_query, (long long)call->timeout_ms);
+                    break;
+                }
+                /* a slow answer in many pieces: shrink the per-read bound to what is left (with
+                 * a little slack, so that a fast answer does not pay a setsockopt per read) */
+                int64_t l = left_ms(deadline_ns);
+                if (c->rcvtimeo_ms > l + l / 8 + 10)
+                    set_timeo(c, SO_RCVTIMEO, l);
+            }
+            if (call->stop) {
+                if (atomic_load(call->stop)) {
+                    rc = slu_err_set(err, SLU_ECANCELED, "%s %s: stopped", call->method,
+                                     call->path_query);
+                    break;
+                }
+                /* wake up now and then to look at the stop flag */
+                if (c->rcvtimeo_ms == 0 || c->rcvtimeo_ms > H1_STREAM_POLL_MS)
+                    set_timeo(c, SO_RCVTIMEO, H1_STREAM_POLL_MS);
+            }
+            bool tls_err = false;
+            int eno = 0;
+            ssize_t r = conn_recv(c, c->rbuf, RBUF_SIZE, &eno, &tls_err);
+            if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK) && call->stop &&
+                !expired(deadline_ns))
+                continue; /* the stop flag's wake-up */
+            if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK) &&
+                io_again(c, SO_RCVTIMEO, deadline_ns))
+                continue;
+            if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK)) {
                 rc = slu_err_set(err, SLU_ETIMEDOUT, "%s %s: no complete answer within %lld ms",
                                  call->method, call->path_query, (long long)call->timeout_ms);
                 break;
             }
-            /* a slow answer in many pieces: shrink the per-read bound to what is left (with a
-             * little slack, so that a fast answer does not pay a setsockopt per read) */
-            int64_t l = left_ms(deadline_ns);
-            if (c->rcvtimeo_ms > l + l / 8 + 10)
-                set_timeo(c, SO_RCVTIMEO, l);
-        }
-        if (call->stop) {
-            if (atomic_load(call->stop)) {
-                rc = slu_err_set(err, SLU_ECANCELED, "%s %s: stopped", call->method,
-                                 call->path_query);
+            if (r < 0 && tls_err) {
+                char *e = openssl_errors();
+                rc = slu_err_set(err, SLU_EIO, "%s %s: TLS: %s", call->method, call->path_query, e);
+                free(e);
                 break;
             }
-            /* wake up now and then to look at the stop flag */
-            if (c->rcvtimeo_ms == 0 || c->rcvtimeo_ms > H1_STREAM_POLL_MS)
-                set_timeo(c, SO_RCVTIMEO, H1_STREAM_POLL_MS);
-        }
-        bool tls_err = false;
-        eno = 0;
-        ssize_t r = conn_recv(c, c->rbuf, RBUF_SIZE, &eno, &tls_err);
-        if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK) && call->stop && !expired(deadline_ns))
-            continue; /* the stop flag's wake-up */
-        if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK) && io_again(c, SO_RCVTIMEO, deadline_ns))
-            continue;
-        if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK)) {
-            rc = slu_err_set(err, SLU_ETIMEDOUT, "%s %s: no complete answer within %lld ms",
-                             call->method, call->path_query, (long long)call->timeout_ms);
-            break;
-        }
-        if (r < 0 && tls_err) {
-            char *e = openssl_errors();
-            rc = slu_err_set(err, SLU_EIO, "%s %s: TLS: %s", call->method, call->path_query, e);
-            free(e);
-            break;
-        }
-        if (r <= 0) {
-            if (got == 0 && reused && (r == 0 || eno == ECONNRESET)) {
-                rc = STALE;
+            if (r <= 0) {
+                if (got == 0 && stale_ok && (r == 0 || eno == ECONNRESET)) {
+                    rc = STALE;
+                    break;
+                }
+                if (r < 0) {
+                    rc = slu_err_set(err, SLU_EIO, "%s %s: receiving the answer failed: %s",
+                                     call->method, call->path_query, strerror(eno));
+                    break;
+                }
+                struct slu_err perr = {0};
+                rc = kube__h1_parse_eof(&p, &perr);
+                if (rc == 1) {
+                    rc = 0;
+                    res->status = p.status;
+                } else {
+                    rc = slu_err_set(err, SLU_EIO, "%s %s: %s", call->method, call->path_query,
+                                     perr.msg);
+                }
+                slu_err_release(&perr);
                 break;
             }
-            if (r < 0) {
-                rc = slu_err_set(err, SLU_EIO, "%s %s: receiving the answer failed: %s",
-                                 call->method, call->path_query, strerror(eno));
-                break;
-            }
-            struct slu_err perr = {0};
-            rc = kube__h1_parse_eof(&p, &perr);
-            if (rc == 1) {
-                rc = 0;
-                res->status = p.status;
-            } else {
-                rc = slu_err_set(err, SLU_EIO, "%s %s: %s", call->method, call->path_query,
-                                 perr.msg);
-            }
-            slu_err_release(&perr);
-            break;
+            c->rlen = (size_t)r;
+            data = c->rbuf;
+            avail = (size_t)r;
         }
-        got += (size_t)r;
+        got += avail;
         size_t used = 0;
         struct slu_err perr = {0};
-        rc = kube__h1_parse(&p, c->rbuf, (size_t)r, &used, &perr);
+        rc = kube__h1_parse(&p, data, avail, &used, &perr);
+        c->rpos += rc == 1 ? used : avail;
         if (rc < 0 && res->cb_stopped) {
             rc = SLU_ECANCELED; /* on_data said stop: it has recorded why */
         } else if (rc == SLU_ETOOBIG) {
@@ -1124,8 +1148,7 @@ static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1
         } else if (rc == 1) {
             rc = 0;
             res->status = p.status;
-            /* bytes after the answer: the server is out of step, do not reuse */
-            *reusable = p.keep_alive && used == (size_t)r && !(c->ssl && SSL_has_pending(c->ssl));
+            *keep_alive = p.keep_alive;
         } else {
             slu_err_release(&perr);
             continue;
@@ -1138,6 +1161,32 @@ static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1
         c->nreq++;
     }
     kube__h1_parser_release(&p);
+    return rc;
+}
+
+/* Bytes the server sent that no request asked for: the connection is out of step. */
+static bool conn_has_extra(struct h1_conn *c)
+{
+    return c->rpos < c->rlen || (c->ssl && SSL_has_pending(c->ssl));
+}
+
+/* One request on c: 0 with a complete answer in res, STALE, or a negative code with err. */
+static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1_call *call,
+                    struct kube__h1_result *res, int64_t deadline_ns, bool *reusable,
+                    struct slu_err *err)
+{
+    *reusable = false;
+    bool reused = c->nreq > 0;
+    c->rpos = c->rlen = 0;
+    slu_buf_reset(&c->out);
+    build_request(h, c, call);
+    int rc = send_out(c, call, deadline_ns, reused, err);
+    if (rc)
+        return rc;
+    bool keep_alive = false;
+    rc = read_answer(c, call, res, deadline_ns, reused, &keep_alive, err);
+    /* bytes after the answer: the server is out of step, do not reuse */
+    *reusable = rc == 0 && keep_alive && !conn_has_extra(c);
     return rc;
 }
 
@@ -1171,4 +1220,95 @@ int kube__h1_do(struct kube__h1 *h, const struct kube__h1_call *call, struct kub
     }
     return slu_err_set(err, SLU_EIO, "%s %s: the connection closed before an answer", call->method,
                        call->path_query);
+}
+
+int kube__h1_do_batch(struct kube__h1 *h, const struct kube__h1_call *calls, size_t n,
+                      struct kube__h1_result *res, int *rcs, struct slu_err *errs)
+{
+    if (n == 0)
+        return 0;
+    int64_t tmo = 0;
+    for (size_t i = 0; i < n; i++) {
+        memset(&res[i], 0, sizeof(res[i]));
+        rcs[i] = SLU_EIO;
+        if (calls[i].timeout_ms > tmo)
+            tmo = calls[i].timeout_ms;
+    }
+    int64_t deadline_ns = tmo > 0 ? slu_now_mono_ns() + tmo * 1000000 : 0;
+    size_t answered = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        /* after a stale connection: a fresh one, which cannot be stale */
+        struct h1_conn *c = attempt == 0 ? pool_take(h, &calls[0]) : NULL;
+        if (!c) {
+            bool not_sent = false;
+            int code = SLU_EIO;
+            c = conn_open(h, &calls[0], deadline_ns, &not_sent, &code, &errs[0]);
+            if (!c) {
+                for (size_t i = 0; i < n; i++) {
+                    res[i].not_sent = not_sent;
+                    rcs[i] = code;
+                    if (i > 0)
+                        slu_err_set(&errs[i], code, "%s", errs[0].msg);
+                }
+                return 0;
+            }
+        }
+        bool reused = c->nreq > 0;
+        c->rpos = c->rlen = 0;
+        slu_buf_reset(&c->out);
+        for (size_t i = 0; i < n; i++)
+            build_request(h, c, &calls[i]);
+        int rc = send_out(c, &calls[0], deadline_ns, reused, &errs[0]);
+        bool keep_alive = true;
+        size_t i = 0;
+        if (rc == 0) {
+            for (; i < n && keep_alive; i++) {
+                const struct kube__h1_call *call = &calls[i];
+                if (call->body_out)
+                    slu_buf_reset(call->body_out);
+                if (call->err_out)
+                    slu_buf_reset(call->err_out);
+                rc = read_answer(c, call, &res[i], deadline_ns, reused && i == 0, &keep_alive,
+                                 &errs[i]);
+                rcs[i] = rc;
+                if (rc)
+                    break;
+                answered++;
+            }
+        }
+        if (rc == STALE) {
+            conn_free(c);
+            for (size_t k = 0; k < n; k++)
+                res[k].stale_retry = true;
+            continue;
+        }
+        if (rc == 0 && keep_alive && !conn_has_extra(c))
+            pool_give(h, c);
+        else
+            conn_free(c);
+        /* the rest: after a close announced by the server they were not processed (RFC 9112
+         * 9.3.2: a server closing after an answer ignores what follows); after a broken
+         * connection their fate is unknown */
+        bool closed_cleanly = rc == 0 && !keep_alive;
+        for (size_t k = answered; k < n; k++) {
+            if (k == answered && rc < 0 && errs[k].code) {
+                rcs[k] = rc;
+                continue;
+            }
+            res[k].not_sent = closed_cleanly;
+            rcs[k] = rc < 0 ? rc : SLU_EIO;
+            if (!errs[k].code)
+                slu_err_set(&errs[k], rcs[k], "%s %s: %s", calls[k].method, calls[k].path_query,
+                            closed_cleanly ? "the server closed the connection before reading it"
+                            : rc < 0 && errs[answered].code ? errs[answered].msg
+                                                            : "no answer");
+        }
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        rcs[k] = SLU_EIO;
+        slu_err_set(&errs[k], SLU_EIO, "%s %s: the connection closed before an answer",
+                    calls[k].method, calls[k].path_query);
+    }
+    return 0;
 }

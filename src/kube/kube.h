@@ -272,6 +272,39 @@ char *kube_resource_path(const struct kube_resource *r, const char *ns, const ch
 int kube_request(struct kube_client *c, const char *method, const char *path_query,
                  const char *content_type, const char *body, size_t body_len, int *http_status,
                  struct slu_buf *resp, struct slu_err *err);
+
+/* Batches: several independent requests pipelined on one connection (HTTP/1.1: all written at
+ * once, the answers read in order), which costs one round trip and about two system calls for
+ * all of them instead of per request. Each request ends as it would alone, with its own result:
+ * one the batch could not settle (no answer, 429, 5xx, 401) is sent again alone with the usual
+ * retries. The server processes them in order, but each one's success does not depend on the
+ * others': batch only requests that are independent. */
+struct kube_batch_req {
+    const char *method;       /* "POST", "PUT", ... (NULL: GET); never a watch */
+    const char *path_query;   /* "/api/v1/..." */
+    const char *content_type; /* NULL: none */
+    const char *body;         /* may be NULL */
+    size_t body_len;
+    struct slu_buf *resp; /* may be NULL: the 2xx body is dropped */
+    /* results, as kube_request's */
+    int rc;
+    int http_status;
+    struct slu_err err; /* set when rc != 0; the caller releases it */
+};
+/* kube_request for each of n requests, batched. Returns how many failed. */
+size_t kube_request_batch(struct kube_client *c, struct kube_batch_req *reqs, size_t n);
+
+struct kube_create_req {
+    const struct kube_resource *res;
+    const char *ns; /* as kube_create's */
+    const json_t *obj;
+    json_t **out; /* may be NULL: the created object, owned by the caller */
+    /* results, as kube_create's (SLU_EEXIST: it exists already) */
+    int rc;
+    struct slu_err err; /* set when rc != 0; the caller releases it */
+};
+/* kube_create for each of n objects, batched. Returns how many failed. */
+size_t kube_create_batch(struct kube_client *c, struct kube_create_req *reqs, size_t n);
 /* Streams a response body to a callback (pod logs with follow=true). cb returns false to stop. */
 int kube_request_stream(struct kube_client *c, const char *path_query,
                         bool (*cb)(void *ud, const char *data, size_t n), void *ud,

@@ -241,46 +241,46 @@ static void nap(struct srv *s, int ms)
         slu_sleep_ms(SLU_MIN(5, ms - w));
 }
 
-static bool read_req(struct srv *s, struct sio *io, struct sreq *rq)
+/* Reads one request; in: the connection's bytes read but not used yet (pipelined requests). */
+static bool read_req(struct srv *s, struct sio *io, struct slu_buf *in, struct sreq *rq)
 {
-    struct slu_buf in = {0};
     char buf[4096];
     size_t hdr_end = 0;
-    bool ok = false;
     for (;;) {
-        if (!wait_in(s, io))
-            goto out;
-        ssize_t r = sio_read(io, buf, sizeof(buf));
-        if (r <= 0)
-            goto out;
-        slu_buf_append(&in, buf, (size_t)r);
-        char *e = strstr(in.data, "\r\n\r\n");
+        char *e = in->len ? memmem(in->data, in->len, "\r\n\r\n", 4) : NULL;
         if (e) {
-            hdr_end = (size_t)(e - in.data) + 4;
+            hdr_end = (size_t)(e - in->data) + 4;
             break;
         }
-    }
-    sscanf(in.data, "%15s %511s", rq->method, rq->path);
-    size_t hl = SLU_MIN(hdr_end, sizeof(rq->headers) - 1);
-    memcpy(rq->headers, in.data, hl);
-    rq->headers[hl] = '\0';
-    size_t clen = 0;
-    const char *cl = strcasestr(in.data, "\r\ncontent-length:");
-    if (cl && cl < in.data + hdr_end)
-        clen = strtoul(cl + 17, NULL, 10);
-    while (in.len - hdr_end < clen) {
         if (!wait_in(s, io))
-            goto out;
+            return false;
         ssize_t r = sio_read(io, buf, sizeof(buf));
         if (r <= 0)
-            goto out;
-        slu_buf_append(&in, buf, (size_t)r);
+            return false;
+        slu_buf_append(in, buf, (size_t)r);
     }
-    slu_buf_append(&rq->body, in.data + hdr_end, clen);
-    ok = true;
-out:
-    slu_buf_release(&in);
-    return ok;
+    sscanf(in->data, "%15s %511s", rq->method, rq->path);
+    size_t hl = SLU_MIN(hdr_end, sizeof(rq->headers) - 1);
+    memcpy(rq->headers, in->data, hl);
+    rq->headers[hl] = '\0';
+    size_t clen = 0;
+    const char *cl = strcasestr(rq->headers, "\r\ncontent-length:");
+    if (cl)
+        clen = strtoul(cl + 17, NULL, 10);
+    while (in->len - hdr_end < clen) {
+        if (!wait_in(s, io))
+            return false;
+        ssize_t r = sio_read(io, buf, sizeof(buf));
+        if (r <= 0)
+            return false;
+        slu_buf_append(in, buf, (size_t)r);
+    }
+    slu_buf_append(&rq->body, in->data + hdr_end, clen);
+    size_t used = hdr_end + clen;
+    memmove(in->data, in->data + used, in->len - used);
+    in->len -= used;
+    in->data[in->len] = '\0';
+    return true;
 }
 
 static void *conn_main(void *arg)
@@ -308,9 +308,10 @@ static void *conn_main(void *arg)
             X509_free(peer);
         }
     }
+    struct slu_buf in = {0};
     for (int nth = 0; !atomic_load(&s->stop); nth++) {
         struct sreq rq = {0};
-        if (!read_req(s, &io, &rq)) {
+        if (!read_req(s, &io, &in, &rq)) {
             slu_buf_release(&rq.body);
             break;
         }
@@ -343,6 +344,7 @@ static void *conn_main(void *arg)
         if (a.close_after)
             break;
     }
+    slu_buf_release(&in);
     if (io.ssl)
         SSL_free(io.ssl); /* no close_notify: like a server dropping an idle connection */
     close(fd);
@@ -470,6 +472,10 @@ static void plain_fn(struct srv *s, int conn, int nth, int total, const struct s
     } else if (strcmp(rq->path, "/close") == 0) {
         reply(a, 200, "Connection: close\r\n", "{}");
         a->close_after = true;
+    } else if (strcmp(rq->path, "/drop") == 0) {
+        a->drop = true;
+    } else if (strcmp(rq->path, "/dropreused") == 0 && nth > 0) {
+        a->drop = true; /* an idle timeout racing a reused connection */
     } else if (strcmp(rq->path, "/big") == 0) {
         char big[200];
         memset(big, 'b', sizeof(big) - 1);
@@ -681,6 +687,137 @@ static void test_stale_connection(void **state)
     srv_stop(&s);
 }
 
+/* ---------------------------------------------------------------- pipelined batches */
+
+static void batch_calls(struct kube__h1_call *calls, const char *const *paths, size_t n,
+                        struct slu_buf *bodies)
+{
+    for (size_t i = 0; i < n; i++)
+        calls[i] = (struct kube__h1_call){.method = strcmp(paths[i], "/p") ? "GET" : "POST",
+                                          .path_query = paths[i],
+                                          .body = strcmp(paths[i], "/p") ? NULL : "{}",
+                                          .body_len = strcmp(paths[i], "/p") ? 0 : 2,
+                                          .timeout_ms = 5000,
+                                          .body_out = &bodies[i],
+                                          .body_cap = 1000};
+}
+
+static int run_batch(struct kube__h1 *h, const char *const *paths, size_t n,
+                     struct kube__h1_result *res, int *rcs, struct slu_err *errs,
+                     struct slu_buf *bodies)
+{
+    struct kube__h1_call calls[8];
+    batch_calls(calls, paths, n, bodies);
+    for (size_t i = 0; i < n; i++) {
+        slu_err_release(&errs[i]);
+        slu_buf_reset(&bodies[i]);
+    }
+    return kube__h1_do_batch(h, calls, n, res, rcs, errs);
+}
+
+static void test_batch(void **state)
+{
+    (void)state;
+    struct srv s;
+    srv_start(&s, plain_fn, NULL);
+    struct kube__h1 *h = h1_for(&s);
+    struct kube__h1_result res[8];
+    int rcs[8];
+    struct slu_err errs[8] = {0};
+    struct slu_buf bodies[8] = {0};
+    /* four requests, one connection, the answers in order (several in one read, a chunked one
+     * among them) */
+    const char *const p1[] = {"/x", "/p", "/chunked", "/x"};
+    assert_int_equal(run_batch(h, p1, 4, res, rcs, errs, bodies), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(rcs[i], 0);
+    assert_int_equal(res[0].status, 200);
+    assert_string_equal(bodies[0].data, "{\"n\":0,\"method\":\"GET\"}");
+    assert_int_equal(res[1].status, 201);
+    assert_string_equal(bodies[1].data, "{\"n\":1,\"method\":\"POST\"}");
+    assert_string_equal(bodies[2].data, "{\"x\":42}");
+    assert_string_equal(bodies[3].data, "{\"n\":3,\"method\":\"GET\"}");
+    assert_int_equal(kube__h1_connects(h), 1);
+    assert_int_equal(srv_nreq(&s), 4);
+    /* the connection went back to the pool: a single request reuses it */
+    struct slu_buf body = {0}, eb = {0};
+    struct kube__h1_result r1;
+    struct slu_err err = {0};
+    assert_int_equal(h1_get(h, "GET", "/x", 1000, 5000, &body, &eb, &r1, &err), 0);
+    assert_string_equal(body.data, "{\"n\":4,\"method\":\"GET\"}");
+    assert_int_equal(kube__h1_connects(h), 1);
+    /* the server closes after an announced Connection: close: what follows was not processed */
+    const char *const p2[] = {"/x", "/close", "/p", "/x"};
+    assert_int_equal(run_batch(h, p2, 4, res, rcs, errs, bodies), 0);
+    assert_int_equal(rcs[0], 0);
+    assert_int_equal(rcs[1], 0);
+    assert_int_equal(res[1].status, 200);
+    for (int i = 2; i < 4; i++) {
+        assert_int_equal(rcs[i], SLU_EIO);
+        assert_true(res[i].not_sent);
+        assert_non_null(strstr(errs[i].msg, "closed the connection before reading it"));
+    }
+    assert_int_equal(srv_nreq(&s), 7);
+    /* a connection broken in the middle: the rest's fate is unknown */
+    const char *const p3[] = {"/x", "/drop", "/p"};
+    assert_int_equal(run_batch(h, p3, 3, res, rcs, errs, bodies), 0);
+    assert_int_equal(rcs[0], 0);
+    for (int i = 1; i < 3; i++) {
+        assert_int_equal(rcs[i], SLU_EIO);
+        assert_false(res[i].not_sent);
+    }
+    assert_non_null(strstr(errs[1].msg, "GET /drop"));
+    assert_non_null(strstr(errs[2].msg, "POST /p"));
+    /* a pooled connection closed under the batch (no byte of the first answer): the whole
+     * batch again on a fresh connection */
+    const char *const p4[] = {"/x"};
+    assert_int_equal(run_batch(h, p4, 1, res, rcs, errs, bodies), 0);
+    uint64_t conns = kube__h1_connects(h);
+    const char *const p5[] = {"/dropreused", "/p"};
+    assert_int_equal(run_batch(h, p5, 2, res, rcs, errs, bodies), 0);
+    assert_int_equal(rcs[0], 0);
+    assert_int_equal(rcs[1], 0);
+    assert_true(res[0].stale_retry);
+    assert_true(res[1].stale_retry);
+    assert_int_equal(res[1].status, 201);
+    assert_int_equal(kube__h1_connects(h), conns + 1);
+    /* a timeout inside a batch */
+    const char *const p6[] = {"/x", "/slow", "/x"};
+    struct kube__h1_call calls[3];
+    batch_calls(calls, p6, 3, bodies);
+    for (int i = 0; i < 3; i++) {
+        calls[i].timeout_ms = 200;
+        slu_err_release(&errs[i]);
+    }
+    assert_int_equal(kube__h1_do_batch(h, calls, 3, res, rcs, errs), 0);
+    assert_int_equal(rcs[0], 0);
+    assert_int_equal(rcs[1], SLU_ETIMEDOUT);
+    assert_non_null(strstr(errs[1].msg, "GET /slow: no complete answer within 200 ms"));
+    assert_int_equal(rcs[2], SLU_ETIMEDOUT);
+    for (int i = 0; i < 8; i++) {
+        slu_err_release(&errs[i]);
+        slu_buf_release(&bodies[i]);
+    }
+    slu_buf_release(&body);
+    slu_buf_release(&eb);
+    kube__h1_free(h);
+    /* nobody listening: nothing sent */
+    int port = s.port;
+    srv_stop(&s);
+    struct kube__h1_conf cf = {.host = "127.0.0.1", .port = port, .path_prefix = ""};
+    h = kube__h1_new(&cf, NULL);
+    const char *const p7[] = {"/p", "/x"};
+    assert_int_equal(run_batch(h, p7, 2, res, rcs, errs, bodies), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(rcs[i], SLU_EIO);
+        assert_true(res[i].not_sent);
+        assert_non_null(strstr(errs[i].msg, "cannot connect to 127.0.0.1"));
+        slu_err_release(&errs[i]);
+        slu_buf_release(&bodies[i]);
+    }
+    kube__h1_free(h);
+}
+
 /* ---------------------------------------------------------------- through the client */
 
 #define CM "{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c1\",\"labels\":{\"a\":\"b\"}}}"
@@ -785,6 +922,116 @@ static void test_client_429_and_switch(void **state)
     assert_int_equal(curl, 1);
     kube_client_free(c);
     slu_buf_release(&resp);
+    srv_stop(&s);
+}
+
+/* kube_create_batch's server: c-ok is created; c-429 is refused once with 429; c-500 answers 500
+ * but "was" created (a retry finds it: 409, then the read-back shows ours); c-theirs exists and
+ * is someone else's (409 at once). */
+struct bstate {
+    int n429, n500;
+};
+
+static void batchc_fn(struct srv *s, int conn, int nth, int total, const struct sreq *rq,
+                      struct sact *a)
+{
+    (void)conn;
+    (void)nth;
+    (void)total;
+    struct bstate *b = s->ud;
+    static const char conflict[] = "{\"kind\":\"Status\",\"code\":409,\"reason\":\"AlreadyExists\","
+                                   "\"message\":\"configmaps already exists\"}";
+    if (strcmp(rq->method, "GET") == 0) {
+        reply(
+            a, 200, NULL,
+            "{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c-500\",\"labels\":{\"a\":\"b\"}}}");
+    } else if (strstr(rq->body.data, "c-429")) {
+        if (b->n429++ == 0)
+            reply(a, 429, NULL, "{}");
+        else
+            reply(a, 201, NULL, rq->body.data);
+    } else if (strstr(rq->body.data, "c-500")) {
+        if (b->n500++ == 0)
+            reply(a, 500, NULL, "{\"kind\":\"Status\",\"code\":500,\"message\":\"boom\"}");
+        else
+            reply(a, 409, NULL, conflict);
+    } else if (strstr(rq->body.data, "c-theirs")) {
+        reply(a, 409, NULL, conflict);
+    } else {
+        reply(a, 201, NULL, rq->body.data);
+    }
+}
+
+static void test_client_batches(void **state)
+{
+    (void)state;
+    struct bstate b = {0};
+    struct srv s;
+    srv_start(&s, batchc_fn, &b);
+    struct kube_client *c = client_for(s.port);
+    const char *names[] = {"c-ok", "c-429", "c-500", "c-theirs"};
+    json_t *objs[4];
+    json_t *outs[4] = {0};
+    struct kube_create_req q[4];
+    for (int i = 0; i < 4; i++) {
+        objs[i] = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}}", "apiVersion", "v1", "kind", "ConfigMap",
+                            "metadata", "name", names[i], "labels", "a", "b");
+        q[i] = (struct kube_create_req){
+            .res = &KUBE_RES_CONFIGMAPS, .ns = "ns", .obj = objs[i], .out = &outs[i]};
+    }
+    assert_int_equal(kube_create_batch(c, q, 4), 1);
+    assert_int_equal(q[0].rc, 0);
+    assert_string_equal(slu_json_str(outs[0], "metadata.name"), "c-ok");
+    assert_int_equal(q[1].rc, 0); /* 429, then alone */
+    assert_string_equal(slu_json_str(outs[1], "metadata.name"), "c-429");
+    assert_int_equal(q[2].rc, 0); /* 500, then 409, then the read-back: ours */
+    assert_string_equal(slu_json_str(outs[2], "metadata.name"), "c-500");
+    assert_int_equal(q[3].rc, SLU_EEXIST); /* a definite 409 */
+    assert_null(outs[3]);
+    assert_non_null(strstr(q[3].err.msg, "already exists"));
+    /* 4 pipelined, then c-429 and c-500 again, and c-500's read-back */
+    assert_int_equal(srv_nreq(&s), 7);
+    assert_string_equal(s.methods[6], "GET");
+    for (int i = 0; i < 4; i++) {
+        slu_err_release(&q[i].err);
+        json_decref(objs[i]);
+        json_decref(outs[i]);
+    }
+    /* raw requests: a bad path fails alone, the others go */
+    struct slu_buf r0 = {0};
+    struct kube_batch_req rq[3] = {{.method = "POST",
+                                    .path_query = "/x",
+                                    .body = "{\"metadata\":{\"name\":\"c-ok\"}}",
+                                    .body_len = 29,
+                                    .content_type = "application/json",
+                                    .resp = &r0},
+                                   {.method = "GET", .path_query = "no-slash"},
+                                   {.method = "POST",
+                                    .path_query = "/x",
+                                    .body = "{\"metadata\":{\"name\":\"c-theirs\"}}",
+                                    .body_len = 33}};
+    assert_int_equal(kube_request_batch(c, rq, 3), 2);
+    assert_int_equal(rq[0].rc, 0);
+    assert_int_equal(rq[0].http_status, 201);
+    assert_non_null(strstr(r0.data, "c-ok"));
+    assert_int_equal(rq[1].rc, SLU_EINVAL);
+    assert_int_equal(rq[2].rc, SLU_EEXIST);
+    assert_int_equal(rq[2].http_status, 409);
+    for (int i = 0; i < 3; i++)
+        slu_err_release(&rq[i].err);
+    slu_buf_release(&r0);
+    /* through libcurl (no pipelining): the same results, one by one */
+    kube__client_set_transport(c, KUBE__TRANSPORT_CURL);
+    int before = srv_nreq(&s);
+    assert_int_equal(kube_request_batch(c, rq, 3), 2);
+    assert_int_equal(rq[0].rc, 0);
+    assert_int_equal(rq[2].rc, SLU_EEXIST);
+    assert_int_equal(srv_nreq(&s), before + 2);
+    assert_non_null(strstr(r0.data, "c-ok"));
+    for (int i = 0; i < 3; i++)
+        slu_err_release(&rq[i].err);
+    slu_buf_release(&r0);
+    kube_client_free(c);
     srv_stop(&s);
 }
 
@@ -1128,8 +1375,10 @@ int main(void)
         cmocka_unit_test(test_keepalive_and_bodies),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_stale_connection),
+        cmocka_unit_test(test_batch),
         cmocka_unit_test(test_client_create_after_stale),
         cmocka_unit_test(test_client_429_and_switch),
+        cmocka_unit_test(test_client_batches),
         cmocka_unit_test(test_many_threads),
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_streams),
