@@ -488,9 +488,15 @@ void op__event(struct op_controller *ctl, const json_t *app, const char *type, c
         free_event(e);
 }
 
+#define EVENT_BATCH 32 /* Events sent pipelined at once (kube_request_batch) */
+
+/* Sends the queued Events: whatever has queued up (up to EVENT_BATCH) goes as one pipelined
+ * batch, so that under load an Event costs a fraction of a round trip. */
 static void *recorder_main(void *arg)
 {
     struct op_controller *ctl = arg;
+    struct queued_event *evs[EVENT_BATCH];
+    struct kube_batch_req reqs[EVENT_BATCH];
     for (;;) {
         void *item;
         int rc = slu_bqueue_pop(&ctl->events, &item, -1);
@@ -498,16 +504,27 @@ static void *recorder_main(void *arg)
             break;
         if (rc)
             continue;
-        struct queued_event *e = item;
-        char *path = kube_resource_path(&KUBE_RES_EVENTS, e->ns, NULL, NULL);
-        struct slu_err err = {0};
-        atomic_fetch_add(&ctl->api_calls, 1);
-        if (kube_request(ctl->c, "POST", path, "application/json", e->body, e->len, NULL, NULL,
-                         &err) < 0)
-            slu_debug("operator: event in %s: %s", e->ns, err.msg);
-        slu_err_release(&err);
-        free(path);
-        free_event(e);
+        size_t n = 0;
+        evs[n++] = item;
+        while (n < EVENT_BATCH && slu_bqueue_len(&ctl->events) > 0 &&
+               slu_bqueue_pop(&ctl->events, &item, 0) == 0)
+            evs[n++] = item;
+        for (size_t i = 0; i < n; i++)
+            reqs[i] = (struct kube_batch_req){
+                .method = "POST",
+                .path_query = kube_resource_path(&KUBE_RES_EVENTS, evs[i]->ns, NULL, NULL),
+                .content_type = "application/json",
+                .body = evs[i]->body,
+                .body_len = evs[i]->len};
+        atomic_fetch_add(&ctl->api_calls, n);
+        kube_request_batch(ctl->c, reqs, n);
+        for (size_t i = 0; i < n; i++) {
+            if (reqs[i].rc)
+                slu_debug("operator: event in %s: %s", evs[i]->ns, reqs[i].err.msg);
+            slu_err_release(&reqs[i].err);
+            free((char *)reqs[i].path_query);
+            free_event(evs[i]);
+        }
     }
     return NULL;
 }

@@ -149,6 +149,11 @@ json_t *op__app_owner_refs(const json_t *app); /* [controller ref to app], retur
 bool op__transient(int rc); /* 5xx, 429, timeouts, transport: the outcome is unknown */
 int op__ensure_ui(struct op_controller *ctl, const json_t *app, json_t *status,
                   struct slu_err *err);
+/* The UI Service op__ensure_ui would create for app (returned owned), or NULL when none is due
+ * (disabled, or status.driverInfo has it already); status: the status being built. */
+json_t *op__ui_service_build(struct op_controller *ctl, const json_t *app, json_t *status);
+/* Records the created (or found) UI Service svc in status.driverInfo (webUI*). */
+void op__ui_service_record(const json_t *app, json_t *status, const json_t *svc);
 int op__ensure_pdb(struct op_controller *ctl, const json_t *app, struct slu_err *err);
 int op__delete_pdb(struct op_controller *ctl, const json_t *app, struct slu_err *err);
 /* Deletes the driver pod (if it is this app's), PDB, UI Service and Ingress. */

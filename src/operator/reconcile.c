@@ -365,27 +365,55 @@ static int submission_failed(struct rctx *r, const char *msg)
 static int finish_submission(struct rctx *r, json_t *objects, const json_t *pod)
 {
     spark_build_set_owner(objects, pod);
-    for (size_t i = 1; i < json_array_size(objects); i++) {
+    json_t *st = status_copy(r);
+    /* the objects the driver needs and the UI Service (so that SUBMITTED carries
+     * driverInfo.webUI*: one status write less), independent of each other: one pipelined
+     * batch (kube_create_batch), one round trip */
+    size_t nobj = json_array_size(objects);
+    struct kube_create_req *q = slu_calloc(nobj + 1, sizeof(*q));
+    size_t n = 0;
+    for (size_t i = 1; i < nobj; i++) {
         json_t *o = json_array_get(objects, i);
         const struct kube_resource *res = resource_of(o);
-        if (!res)
-            continue;
-        int rc = op__create(r->ctl, res, r->ns, o, NULL, r->err);
-        if (rc == SLU_EEXIST) {
-            slu_err_release(r->err);
-            continue;
-        }
-        if (rc && op__transient(rc))
-            return rc;
-        if (rc) {
-            char msg[1100];
-            snprintf(msg, sizeof msg, "creating %s %s: %s", slu_json_str(o, "kind"),
-                     slu_json_str(o, "metadata.name"), r->err->msg);
-            slu_err_release(r->err);
-            return submission_failed(r, msg);
-        }
+        if (res)
+            q[n++] = (struct kube_create_req){.res = res, .ns = r->ns, .obj = o};
     }
-    json_t *st = status_copy(r);
+    json_t *ui = op__ui_service_build(r->ctl, r->app, st);
+    json_t *ui_got = NULL;
+    if (ui)
+        q[n++] = (struct kube_create_req){
+            .res = &KUBE_RES_SERVICES, .ns = r->ns, .obj = ui, .out = &ui_got};
+    atomic_fetch_add(&r->ctl->api_calls, n);
+    kube_create_batch(r->ctl->c, q, n);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (q[i].obj == ui)
+            continue;
+        if (q[i].rc == 0 || q[i].rc == SLU_EEXIST)
+            continue;
+        if (op__transient(q[i].rc)) {
+            slu_err_move(r->err, &q[i].err);
+            rc = q[i].rc;
+            break;
+        }
+        char msg[1100];
+        snprintf(msg, sizeof msg, "creating %s %s: %s", slu_json_str(q[i].obj, "kind"),
+                 slu_json_str(q[i].obj, "metadata.name"), q[i].err.msg);
+        rc = submission_failed(r, msg);
+        if (rc == 0)
+            rc = 1;
+    }
+    if (ui && rc == 0 && q[n - 1].rc == 0)
+        op__ui_service_record(r->app, st, ui_got);
+    for (size_t i = 0; i < n; i++)
+        slu_err_release(&q[i].err);
+    free(q);
+    json_decref(ui);
+    json_decref(ui_got);
+    if (rc) {
+        json_decref(st);
+        return rc > 0 ? 0 : rc;
+    }
     json_object_set_new(st, "executionAttempts",
                         json_integer(slu_json_int(st, "executionAttempts", 0) + 1));
     json_object_set_new(json_object_get(st, "driverInfo"), "podName",
@@ -393,13 +421,13 @@ static int finish_submission(struct rctx *r, json_t *objects, const json_t *pod)
     const char *appid = op__label(pod, OP_LABEL_SPARK_APP_SELECTOR);
     if (appid)
         json_object_set_new(st, "sparkApplicationId", json_string(appid));
-    /* the UI Service now, so that SUBMITTED carries driverInfo.webUI* (one status write less);
+    /* the rest of the UI (a Service that was there already, the Ingress, driverIngressOptions);
      * on failure the SUBMITTED/RUNNING refresh tries again */
     struct slu_err uerr = {0};
     if (op__ensure_ui(r->ctl, r->app, st, &uerr))
         slu_debug("operator: %s: UI service: %s", r->key, uerr.msg);
     slu_err_release(&uerr);
-    int rc = transition(r, st, OP_ST_SUBMITTED, NULL);
+    rc = transition(r, st, OP_ST_SUBMITTED, NULL);
     if (rc == 0)
         op__event(r->ctl, r->app, "Normal", "SparkApplicationSubmitted",
                   "SparkApplication %s was submitted successfully", r->name);

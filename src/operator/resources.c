@@ -63,50 +63,76 @@ static int create_or_get(struct op_controller *ctl, const struct kube_resource *
     return rc;
 }
 
+/* status.driverInfo, made an object when it is not one. */
+static json_t *driver_info(json_t *status)
+{
+    json_t *di = json_object_get(status, "driverInfo");
+    if (!json_is_object(di)) {
+        di = json_object();
+        json_object_set_new(status, "driverInfo", di);
+    }
+    return di;
+}
+
+json_t *op__ui_service_build(struct op_controller *ctl, const json_t *app, json_t *status)
+{
+    if (ctl->o.disable_ui_service)
+        return NULL;
+    json_t *di = driver_info(status);
+    if (slu_json_str(di, "webUIServiceName") && slu_json_str(di, "webUIAddress"))
+        return NULL;
+    const char *name = kube_object_name(app), *ns = kube_object_namespace(app);
+    char *svc = op_ui_service_name(name);
+    const json_t *uo = slu_json_path(app, "spec.sparkUIOptions");
+    json_t *labels = our_labels(app);
+    json_object_update(labels, json_object_get(uo, "serviceLabels"));
+    const char *pname = slu_json_str(uo, "servicePortName");
+    const char *stype = slu_json_str(uo, "serviceType");
+    json_t *obj = json_pack(
+        "{s:s, s:s, s:{s:s, s:s, s:o, s:o}, s:{s:s, s:{s:s, s:s}, s:[{s:s, s:I, s:I, s:s}]}}",
+        "apiVersion", "v1", "kind", "Service", "metadata", "name", svc, "namespace", ns, "labels",
+        labels, "ownerReferences", op__app_owner_refs(app), "spec", "type",
+        stype ? stype : "ClusterIP", "selector", SPARK_LABEL_APP_NAME, name, OP_LABEL_SPARK_ROLE,
+        "driver", "ports", "name", pname ? pname : "spark-driver-ui-port", "port",
+        (json_int_t)ui_port(app), "targetPort", (json_int_t)ui_target_port(app), "protocol", "TCP");
+    free(svc);
+    json_t *ann = json_object_get(uo, "serviceAnnotations");
+    if (json_is_object(ann))
+        json_object_set(json_object_get(obj, "metadata"), "annotations", ann);
+    return obj;
+}
+
+void op__ui_service_record(const json_t *app, json_t *status, const json_t *svc)
+{
+    json_t *di = driver_info(status);
+    int64_t port = ui_port(app);
+    const char *ip = slu_json_str(svc, "spec.clusterIP");
+    json_object_set_new(di, "webUIServiceName", json_string(kube_object_name(svc)));
+    json_object_set_new(di, "webUIPort", json_integer(port));
+    if (ip && *ip && strcmp(ip, "None") != 0) {
+        char *addr = slu_asprintf("%s:%lld", ip, (long long)port);
+        json_object_set_new(di, "webUIAddress", json_string(addr));
+        free(addr);
+    }
+}
+
 static int ensure_ui_service(struct op_controller *ctl, const json_t *app, json_t *status,
                              struct slu_err *err)
 {
     if (ctl->o.disable_ui_service)
         return 0;
     const char *name = kube_object_name(app), *ns = kube_object_namespace(app);
-    json_t *di = json_object_get(status, "driverInfo");
-    if (!json_is_object(di)) {
-        di = json_object();
-        json_object_set_new(status, "driverInfo", di);
-    }
+    json_t *di = driver_info(status);
     int rc = 0;
     char *svc = op_ui_service_name(name);
     int64_t port = ui_port(app);
-    if (!slu_json_str(di, "webUIServiceName") || !slu_json_str(di, "webUIAddress")) {
-        const json_t *uo = slu_json_path(app, "spec.sparkUIOptions");
-        json_t *labels = our_labels(app);
-        json_object_update(labels, json_object_get(uo, "serviceLabels"));
-        const char *pname = slu_json_str(uo, "servicePortName");
-        const char *stype = slu_json_str(uo, "serviceType");
-        json_t *obj = json_pack(
-            "{s:s, s:s, s:{s:s, s:s, s:o, s:o}, s:{s:s, s:{s:s, s:s}, s:[{s:s, s:I, s:I, s:s}]}}",
-            "apiVersion", "v1", "kind", "Service", "metadata", "name", svc, "namespace", ns,
-            "labels", labels, "ownerReferences", op__app_owner_refs(app), "spec", "type",
-            stype ? stype : "ClusterIP", "selector", SPARK_LABEL_APP_NAME, name,
-            OP_LABEL_SPARK_ROLE, "driver", "ports", "name", pname ? pname : "spark-driver-ui-port",
-            "port", (json_int_t)port, "targetPort", (json_int_t)ui_target_port(app), "protocol",
-            "TCP");
-        json_t *ann = json_object_get(uo, "serviceAnnotations");
-        if (json_is_object(ann))
-            json_object_set(json_object_get(obj, "metadata"), "annotations", ann);
+    json_t *sobj = op__ui_service_build(ctl, app, status);
+    if (sobj) {
         json_t *got = NULL;
-        rc = create_or_get(ctl, &KUBE_RES_SERVICES, ns, obj, &got, err);
-        json_decref(obj);
-        if (rc == 0) {
-            const char *ip = slu_json_str(got, "spec.clusterIP");
-            json_object_set_new(di, "webUIServiceName", json_string(svc));
-            json_object_set_new(di, "webUIPort", json_integer(port));
-            if (ip && *ip && strcmp(ip, "None") != 0) {
-                char *addr = slu_asprintf("%s:%lld", ip, (long long)port);
-                json_object_set_new(di, "webUIAddress", json_string(addr));
-                free(addr);
-            }
-        }
+        rc = create_or_get(ctl, &KUBE_RES_SERVICES, ns, sobj, &got, err);
+        json_decref(sobj);
+        if (rc == 0)
+            op__ui_service_record(app, status, got);
         json_decref(got);
     }
     if (rc == 0 && ctl->o.ingress_url_format && *ctl->o.ingress_url_format &&
