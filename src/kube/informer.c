@@ -68,8 +68,7 @@ struct kube_informer {
     char *last_rv; /* the last resourceVersion seen (last_rv_cap bytes, reused) */
     size_t last_rv_cap;
     uint64_t events_this_watch;
-    char *dump; /* compact mode: the text of the object being stored (dump_cap bytes, reused) */
-    size_t dump_cap;
+    struct slu_buf dump;           /* compact mode: the text of the object being stored (reused) */
     struct slu_buf ix_new, ix_old; /* serialized index values (see ix_values) */
 };
 
@@ -100,24 +99,161 @@ static struct blob *blob_new(const char *text, size_t n, const struct slu_buf *i
     return b;
 }
 
+/* ---------------------------------------------------------------- compact text */
+
+#define DUMP_MAX_DEPTH 1000 /* deeper (or a cycle) is a failed dump, as jansson's own */
+
+/* Appends n bytes to b (b's NUL is written once, at the end of dump_text). */
+static inline void put(struct slu_buf *b, const char *s, size_t n)
+{
+    if (b->len + n < b->cap) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+    } else {
+        slu_buf_append(b, s, n);
+    }
+}
+
+static inline void putc_(struct slu_buf *b, char c)
+{
+    put(b, &c, 1);
+}
+
+/* A JSON string: '"', '\\' and control characters escaped, everything else (UTF-8) as it is, which
+ * is what json_dumps writes without JSON_ENSURE_ASCII or JSON_ESCAPE_SLASH. */
+static void put_string(struct slu_buf *b, const char *s, size_t n)
+{
+    putc_(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(b, s + run, i - run);
+        run = i + 1;
+        char e[8];
+        switch (c) {
+        case '"':
+            put(b, "\\\"", 2);
+            break;
+        case '\\':
+            put(b, "\\\\", 2);
+            break;
+        case '\n':
+            put(b, "\\n", 2);
+            break;
+        case '\r':
+            put(b, "\\r", 2);
+            break;
+        case '\t':
+            put(b, "\\t", 2);
+            break;
+        case '\b':
+            put(b, "\\b", 2);
+            break;
+        case '\f':
+            put(b, "\\f", 2);
+            break;
+        default:
+            snprintf(e, sizeof e, "\\u%04x", c);
+            put(b, e, 6);
+        }
+    }
+    put(b, s + run, n - run);
+    putc_(b, '"');
+}
+
+static int put_value(struct slu_buf *b, const json_t *v, int depth)
+{
+    char num[40];
+    int n;
+    if (depth > DUMP_MAX_DEPTH)
+        return -1;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        putc_(b, '{');
+        json_t *o = (json_t *)v; /* jansson's iterators take a non-const object; nothing changes */
+        bool first = true;
+        for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
+            if (!first)
+                putc_(b, ',');
+            first = false;
+            put_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
+            putc_(b, ':');
+            if (put_value(b, json_object_iter_value(it), depth + 1) != 0)
+                return -1;
+        }
+        putc_(b, '}');
+        return 0;
+    }
+    case JSON_ARRAY: {
+        putc_(b, '[');
+        for (size_t i = 0, len = json_array_size(v); i < len; i++) {
+            if (i)
+                putc_(b, ',');
+            if (put_value(b, json_array_get(v, i), depth + 1) != 0)
+                return -1;
+        }
+        putc_(b, ']');
+        return 0;
+    }
+    case JSON_STRING:
+        put_string(b, json_string_value(v), json_string_length(v));
+        return 0;
+    case JSON_INTEGER:
+        n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        put(b, num, (size_t)n);
+        return 0;
+    case JSON_REAL:
+        /* 17 significant digits read back as the same double; a real keeps a '.' or an
+         * exponent so that it reads back as a real */
+        n = snprintf(num, sizeof num, "%.17g", json_real_value(v));
+        if (n <= 0 || (size_t)n >= sizeof num)
+            return -1;
+        put(b, num, (size_t)n);
+        if (!strpbrk(num, ".e"))
+            put(b, ".0", 2);
+        return 0;
+    case JSON_TRUE:
+        put(b, "true", 4);
+        return 0;
+    case JSON_FALSE:
+        put(b, "false", 5);
+        return 0;
+    case JSON_NULL:
+        put(b, "null", 4);
+        return 0;
+    }
+    return -1;
+}
+
+/* The compact JSON text of v into b (reset first, NUL-terminated). A hand-written printer: the
+ * informer prints every object it stores, and json_dumpb spends most of its time on its cycle
+ * check (a "%p" key printed and hashed per container) and one callback per token. The text
+ * reads back (decode) as a value equal to v. Returns 0, or -1 (b empty) when v nests deeper than
+ * DUMP_MAX_DEPTH. */
+static int dump_text(struct slu_buf *b, const json_t *v)
+{
+    slu_buf_reset(b);
+    slu_buf_reserve(b, 512);
+    b->data[0] = '\0';
+    int rc = put_value(b, v, 0);
+    if (rc != 0)
+        b->len = 0;
+    b->data[b->len] = '\0';
+    return rc;
+}
+
 /* The store value for p (reference taken); ix: p's serialized index values (compact mode keeps
  * them in the blob). The text is printed into a buffer the informer reuses, then copied into the
- * blob: one allocation, where json_dumps grows its own buffer, copies it and wants a strlen. */
+ * blob: one allocation. */
 static void *encode(struct kube_informer *inf, json_t *p, const struct slu_buf *ix)
 {
     if (!inf->compact)
         return p;
-    size_t n = json_dumpb(p, inf->dump, inf->dump_cap, JSON_COMPACT);
-    if (n > inf->dump_cap) {
-        free(inf->dump);
-        inf->dump_cap = n + n / 4 + 256;
-        inf->dump = slu_malloc(inf->dump_cap);
-        n = json_dumpb(p, inf->dump, inf->dump_cap, JSON_COMPACT);
-    }
+    dump_text(&inf->dump, p); /* a failed dump is stored as "" (read back as {}) */
     json_decref(p);
-    if (n > inf->dump_cap)
-        n = 0; /* cannot happen (the size was just asked); stored as "" as a failed dump is */
-    return blob_new(n ? inf->dump : "", n, ix);
+    return blob_new(inf->dump.data, inf->dump.len, ix);
 }
 
 /* The store value of an unprojected object given as its JSON text (compact mode). */
@@ -804,7 +940,7 @@ void kube_informer_free(struct kube_informer *inf)
     free(inf->lsel);
     free(inf->fsel);
     free(inf->last_rv);
-    free(inf->dump);
+    slu_buf_release(&inf->dump);
     slu_buf_release(&inf->ix_new);
     slu_buf_release(&inf->ix_old);
     free(inf);

@@ -1,6 +1,10 @@
 /* test_informer.c - the informer against a scripted local server: paged list, watch from the
  * list's resourceVersion, resume after a closed stream from the last seen version (a bookmark's),
- * relist on 410 with the diff delivered to the handlers, projection, indexes, wait_synced. */
+ * relist on 410 with the diff delivered to the handlers, projection, indexes, wait_synced.
+ * Indexes as each event moves an object between values (seen from inside the handlers), through
+ * deletes and a relist that drops objects; the compact store giving back exactly what the
+ * projection made (escapes, numbers, nesting); old objects on update, and none with
+ * no_old_on_update. Each in both store modes (shared json_t and compact). */
 #include <signal.h>
 #include <stdlib.h>
 
@@ -136,6 +140,11 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(a, b);
 }
 
+static int cmp_str_p(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void wait_log(struct log *l, int n)
 {
     for (int i = 0; i < 1000; i++) { /* up to 10 s: a cap for a hung test, not a timing check */
@@ -222,12 +231,269 @@ static void test_informer_flow(void **state)
     pthread_mutex_destroy(&lg.mu);
 }
 
+/* ---------------------------------------------------------------- indexes as objects move */
+
+/* A pod with label app (omitted when NULL). */
+static char *pod2(const char *name, const char *rv, const char *app)
+{
+    if (!app)
+        return slu_asprintf("{\"metadata\":{\"name\":\"%s\",\"namespace\":\"ns\","
+                            "\"resourceVersion\":\"%s\"}}",
+                            name, rv);
+    return pod(name, rv, app);
+}
+
+static void server2(void *ud, int n, const struct fake_req *rq, struct fake_answer *a)
+{
+    (void)n;
+    struct script *s = ud;
+    if (!strstr(rq->path, "watch=1")) {
+        int l = s->lists++;
+        char *x = pod2("a", "1", "x"), *b = pod2("b", "2", "x"), *c = pod2("c", "3", "y");
+        char *a11 = pod2("a", "11", "y"), *e = pod2("e", "31", NULL);
+        char *body;
+        if (l == 0)
+            body = slu_asprintf("{\"metadata\":{\"resourceVersion\":\"10\"},\"items\":[%s,%s,%s]}",
+                                x, b, c);
+        else /* b is gone, a unchanged since the watch, e new */
+            body = slu_asprintf("{\"metadata\":{\"resourceVersion\":\"40\"},\"items\":[%s,%s]}",
+                                a11, e);
+        fake_reply(a, 200, NULL, body);
+        free(body);
+        free(x);
+        free(b);
+        free(c);
+        free(a11);
+        free(e);
+        return;
+    }
+    int w = s->watches++;
+    slu_buf_puts(&a->raw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    if (w == 0) {
+        char *a11 = pod2("a", "11", "y"), *b12 = pod2("b", "12", "x"), *d = pod2("d", "13", "x");
+        char *c14 = pod2("c", "14", NULL), *d15 = pod2("d", "15", "z"), *c16 = pod2("c", "16", "y");
+        char *d17 = pod2("d", "17", "z");
+        add_event(&a->raw, "MODIFIED", a11); /* x -> y */
+        add_event(&a->raw, "MODIFIED", b12); /* stays in x */
+        add_event(&a->raw, "ADDED", d);
+        add_event(&a->raw, "MODIFIED", c14); /* out of every app value */
+        add_event(&a->raw, "MODIFIED", d15); /* x -> z */
+        add_event(&a->raw, "MODIFIED", c16); /* back into y */
+        add_event(&a->raw, "DELETED", d17);
+        add_event(&a->raw, "ERROR",
+                  "{\"kind\":\"Status\",\"code\":410,\"reason\":\"Expired\",\"message\":\"old\"}");
+        slu_buf_puts(&a->raw, "0\r\n\r\n");
+        free(a11);
+        free(b12);
+        free(d);
+        free(c14);
+        free(d15);
+        free(c16);
+        free(d17);
+    } else {
+        a->hold_ms = 30000;
+    }
+}
+
+/* Two indexes: "app" (the label, or none) and "all" (every object under "*", and its app again,
+ * so that an object is filed under several values of one index). */
+static void by_all(const json_t *obj, struct slu_vec *out)
+{
+    slu_vec_push(out, slu_strdup("*"));
+    by_app(obj, out);
+}
+
+struct ix_ctx {
+    struct kube_informer *inf;
+    struct log lg;
+    bool want_old; /* on_update must get an old object (else NULL) */
+    int old_wrong;
+};
+
+/* The names filed under index name = value, sorted and joined ("a,c"). */
+static void names_of(struct kube_informer *inf, const char *name, const char *value, char *out,
+                     size_t cap)
+{
+    json_t *arr = kube_informer_by_index(inf, name, value);
+    const char *names[16];
+    size_t n = 0, i;
+    json_t *o;
+    json_array_foreach(arr, i, o) if (n < 16) names[n++] =
+        slu_json_str(o, "metadata.name") ? slu_json_str(o, "metadata.name") : "?";
+    qsort(names, n, sizeof(names[0]), cmp_str_p);
+    out[0] = '\0';
+    for (i = 0; i < n; i++)
+        snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? "," : "", names[i]);
+    json_decref(arr);
+}
+
+/* "op name rv | x:.. y:.. z:.. *:.." as seen from inside the handler. */
+static void ix_log(struct ix_ctx *x, const char *op, const json_t *o)
+{
+    char b[160], v[4][24];
+    names_of(x->inf, "app", "x", v[0], sizeof v[0]);
+    names_of(x->inf, "app", "y", v[1], sizeof v[1]);
+    names_of(x->inf, "app", "z", v[2], sizeof v[2]);
+    names_of(x->inf, "all", "*", v[3], sizeof v[3]);
+    const char *name = slu_json_str(o, "metadata.name");
+    const char *rv = slu_json_str(o, "metadata.resourceVersion");
+    snprintf(b, sizeof b, "%s %s %s|%s|%s|%s|%s", op, name ? name : "?", rv ? rv : "?", v[0], v[1],
+             v[2], v[3]);
+    logf_(&x->lg, b);
+}
+
+static void ix_add(void *ud, const json_t *o)
+{
+    ix_log(ud, "add", o);
+}
+
+static void ix_update(void *ud, const json_t *old, const json_t *nw)
+{
+    struct ix_ctx *x = ud;
+    if (x->want_old ? !old || slu_streq(slu_json_str(old, "metadata.resourceVersion"),
+                                        slu_json_str(nw, "metadata.resourceVersion"))
+                    : old != NULL)
+        x->old_wrong++;
+    ix_log(ud, "update", nw);
+}
+
+static void ix_delete(void *ud, const json_t *o)
+{
+    ix_log(ud, "delete", o);
+}
+
+/* What the projection adds to every object: every kind of value, escapes, UTF-8 and nesting, to
+ * check that the compact store gives back exactly what was projected. */
+static const char ODD[] =
+    "{\"s\":\"q\\\"uote \\\\ \\/ \\n\\t\\r\\b\\f \\u0001\\u001f caf\\u00e9 \\ud83d\\ude00\","
+    "\"i\":-9223372036854775807,\"j\":0,\"r\":1.5e-300,\"r2\":3.0,\"r3\":-0.1,\"r4\":1e300,"
+    "\"t\":true,\"f\":false,\"n\":null,\"a\":[[],{},[1,[2,{\"k\":\"v\"}]]],\"\":\"empty key\","
+    "\"k\\\"e\\u00e9y\\n\":1}";
+
+static json_t *project_odd(const json_t *obj)
+{
+    json_t *p = json_pack("{s:O}", "metadata", json_object_get(obj, "metadata"));
+    json_object_set_new(p, "odd", json_loads(ODD, 0, NULL));
+    return p;
+}
+
+static void test_informer_index_moves(void **state)
+{
+    bool compact = *state != NULL;
+    struct script s = {0};
+    struct fakeapi f;
+    assert_int_equal(fake_start(&f, server2, &s), 0);
+    struct kube_config cfg = {0};
+    cfg.server = slu_asprintf("http://127.0.0.1:%d", f.port);
+    cfg.qps = -1;
+    struct kube_client *c = kube_client_new(&cfg, NULL);
+    free(cfg.server);
+    struct ix_ctx x = {.want_old = true};
+    pthread_mutex_init(&x.lg.mu, NULL);
+    struct kube_informer_handlers h = {ix_add, ix_update, ix_delete, &x};
+    struct kube_informer_opts o = {
+        .resource = &KUBE_RES_PODS, .namespace = "ns", .project = project_odd, .compact = compact};
+    x.inf = kube_informer_new(c, &o, &h);
+    kube_informer_add_index(x.inf, "app", by_app);
+    kube_informer_add_index(x.inf, "all", by_all);
+    assert_int_equal(kube_informer_start(x.inf), 0);
+    wait_log(&x.lg, 12);
+    /* the first list, in the store's order: every add sees the whole list filed */
+    qsort(x.lg.entries, 3, sizeof(x.lg.entries[0]), cmp_str);
+    assert_string_equal(x.lg.entries[0], "add a 1|a,b|c||a,b,c");
+    assert_string_equal(x.lg.entries[1], "add b 2|a,b|c||a,b,c");
+    assert_string_equal(x.lg.entries[2], "add c 3|a,b|c||a,b,c");
+    /* the watch */
+    assert_string_equal(x.lg.entries[3], "update a 11|b|a,c||a,b,c");
+    assert_string_equal(x.lg.entries[4], "update b 12|b|a,c||a,b,c");
+    assert_string_equal(x.lg.entries[5], "add d 13|b,d|a,c||a,b,c,d");
+    assert_string_equal(x.lg.entries[6], "update c 14|b,d|a||a,b,c,d");
+    assert_string_equal(x.lg.entries[7], "update d 15|b|a|d|a,b,c,d");
+    assert_string_equal(x.lg.entries[8], "update c 16|b|a,c|d|a,b,c,d");
+    /* the handler gets the stored object (rv 15), filed out already */
+    assert_string_equal(x.lg.entries[9], "delete d 15|b|a,c||a,b,c");
+    /* the relist after 410: b dropped, e added (no app), a unchanged (no call) */
+    qsort(x.lg.entries[10], 2, sizeof(x.lg.entries[0]), cmp_str);
+    assert_string_equal(x.lg.entries[10], "add e 31||a||a,e");
+    assert_string_equal(x.lg.entries[11], "delete b 12||a||a,e");
+    assert_int_equal(x.old_wrong, 0);
+    /* by the app index, a value is there again under its own name in "all" */
+    char v[64];
+    names_of(x.inf, "all", "y", v, sizeof v);
+    assert_string_equal(v, "a");
+    names_of(x.inf, "all", "x", v, sizeof v);
+    assert_string_equal(v, "");
+    names_of(x.inf, "nope", "x", v, sizeof v);
+    assert_string_equal(v, "");
+    /* what the store gives back is what the projection made */
+    json_t *want = json_loads(ODD, 0, NULL);
+    assert_non_null(want);
+    json_t *got = kube_informer_get(x.inf, "ns/a");
+    assert_non_null(got);
+    assert_true(slu_json_equal(json_object_get(got, "odd"), want));
+    assert_string_equal(slu_json_str(got, "metadata.resourceVersion"), "11");
+    assert_true(json_real_value(slu_json_path(got, "odd.r")) == 1.5e-300);
+    assert_true(json_is_real(slu_json_path(got, "odd.r2")));
+    json_decref(got);
+    json_decref(want);
+    kube_informer_stop(x.inf);
+    assert_int_equal(kube_informer_relists(x.inf), 1);
+    assert_int_equal(kube_informer_len(x.inf), 2);
+    kube_informer_free(x.inf);
+    kube_client_free(c);
+    fake_stop(&f);
+    pthread_mutex_destroy(&x.lg.mu);
+}
+
+/* no_old_on_update: on_update gets NULL for old, with an index too (which used to decode it). */
+static void test_informer_no_old(void **state)
+{
+    bool compact = *state != NULL;
+    struct script s = {0};
+    struct fakeapi f;
+    assert_int_equal(fake_start(&f, server2, &s), 0);
+    struct kube_config cfg = {0};
+    cfg.server = slu_asprintf("http://127.0.0.1:%d", f.port);
+    cfg.qps = -1;
+    struct kube_client *c = kube_client_new(&cfg, NULL);
+    free(cfg.server);
+    struct ix_ctx x = {.want_old = false};
+    pthread_mutex_init(&x.lg.mu, NULL);
+    struct kube_informer_handlers h = {ix_add, ix_update, ix_delete, &x};
+    struct kube_informer_opts o = {.resource = &KUBE_RES_PODS,
+                                   .namespace = "ns",
+                                   .compact = compact,
+                                   .no_old_on_update = true};
+    x.inf = kube_informer_new(c, &o, &h);
+    kube_informer_add_index(x.inf, "app", by_app);
+    kube_informer_add_index(x.inf, "all", by_all);
+    assert_int_equal(kube_informer_start(x.inf), 0);
+    wait_log(&x.lg, 12);
+    assert_int_equal(x.old_wrong, 0);
+    /* unprojected: the store keeps the server's text in compact mode */
+    assert_string_equal(x.lg.entries[3], "update a 11|b|a,c||a,b,c");
+    assert_string_equal(x.lg.entries[9], "delete d 15|b|a,c||a,b,c");
+    json_t *got = kube_informer_get(x.inf, "ns/a");
+    assert_string_equal(slu_json_str(got, "metadata.labels.app"), "y");
+    json_decref(got);
+    kube_informer_stop(x.inf);
+    kube_informer_free(x.inf);
+    kube_client_free(c);
+    fake_stop(&f);
+    pthread_mutex_destroy(&x.lg.mu);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(test_informer_flow, NULL),
         cmocka_unit_test_prestate(test_informer_flow, (void *)1),
+        cmocka_unit_test_prestate(test_informer_index_moves, NULL),
+        cmocka_unit_test_prestate(test_informer_index_moves, (void *)1),
+        cmocka_unit_test_prestate(test_informer_no_old, NULL),
+        cmocka_unit_test_prestate(test_informer_no_old, (void *)1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
