@@ -255,11 +255,22 @@ struct spark_conf *spark_conf_with_prefix(const struct spark_conf *c, const char
 {
     struct spark_conf *n = spark_conf_new();
     size_t plen = prefix ? strlen(prefix) : 0;
+    /* c's keys are distinct, so are the stripped ones: entries are appended as they are and
+     * indexed once (the builder asks for a dozen prefixes per submission, most match nothing) */
     for (size_t i = 0; c && i < c->len; i++) {
         const struct conf_entry *e = &c->e[i];
-        if (plen == 0 || strncmp(e->key, prefix, plen) == 0)
-            spark_conf_set(n, e->key + plen, e->value);
+        if (plen && (e->key[0] != prefix[0] || strncmp(e->key, prefix, plen) != 0))
+            continue;
+        if (n->len == n->cap) {
+            n->cap = n->cap ? n->cap * 2 : 8;
+            n->e = slu_realloc(n->e, n->cap * sizeof(*n->e));
+        }
+        size_t kl;
+        uint32_t h = conf_hash(e->key + plen, &kl);
+        entry_fill(&n->e[n->len++], e->key + plen, kl, e->value, h);
     }
+    if (n->len)
+        index_rebuild(n, 0);
     return n;
 }
 
