@@ -183,6 +183,8 @@ void spark_conf_set(struct spark_conf *c, const char *key, const char *value)
     uint32_t *s = slot_of(c, key, h);
     if (s && *s) {
         struct conf_entry *e = &c->e[*s - 1];
+        if (strcmp(e->value, value) == 0)
+            return; /* the same value again (the app conversion sets its labels twice) */
         char *v = slu_strdup(value); /* value may point into the old one */
         if (e->own_value)
             free(e->value);
@@ -934,11 +936,32 @@ static void write_comment(struct slu_buf *out, const char *comment)
     slu_buf_putc(out, '\n');
 }
 
-static int cmp_entry_key(const void *a, const void *b)
+/* Sorts v[0..n) by key (distinct keys: any correct sort gives the same order), a merge sort
+ * through tmp (n entries); qsort's indirect comparisons cost more than the sort itself for the
+ * ~50 keys of a spark.properties. */
+static void sort_by_key(const struct conf_entry **v, const struct conf_entry **tmp, size_t n)
 {
-    const struct conf_entry *x = *(const struct conf_entry *const *)a;
-    const struct conf_entry *y = *(const struct conf_entry *const *)b;
-    return strcmp(x->key, y->key);
+    if (n < 8) {
+        for (size_t i = 1; i < n; i++) {
+            const struct conf_entry *x = v[i];
+            size_t j = i;
+            for (; j > 0 && strcmp(v[j - 1]->key, x->key) > 0; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+        return;
+    }
+    size_t h = n / 2;
+    sort_by_key(v, tmp, h);
+    sort_by_key(v + h, tmp, n - h);
+    size_t a = 0, b = h, k = 0;
+    while (a < h && b < n)
+        tmp[k++] = strcmp(v[a]->key, v[b]->key) <= 0 ? v[a++] : v[b++];
+    while (a < h)
+        tmp[k++] = v[a++];
+    while (b < n)
+        tmp[k++] = v[b++];
+    memcpy(v, tmp, n * sizeof(*v));
 }
 
 char *spark_properties_store(const struct spark_conf *c, const char *comment, const char *date,
@@ -956,14 +979,14 @@ char *spark_properties_store(const struct spark_conf *c, const char *comment, co
     const struct conf_entry **order = NULL;
     if (n) {
         size_t bytes = 0;
-        order = slu_malloc(n * sizeof(*order));
+        order = slu_malloc(2 * n * sizeof(*order)); /* the entries, then sort_by_key's room */
         for (size_t i = 0; i < n; i++) {
             order[i] = &c->e[i];
             bytes += strlen(c->e[i].key) + strlen(c->e[i].value) + 2;
         }
         slu_buf_reserve(&out, bytes + bytes / 8);
         if (sorted)
-            qsort(order, n, sizeof(*order), cmp_entry_key);
+            sort_by_key(order, order + n, n);
     }
     for (size_t i = 0; i < n; i++) {
         spark_properties_escape(&out, order[i]->key, true, false);

@@ -483,6 +483,24 @@ static void test_properties_store(void **state)
     for (size_t i = 0; i < spark_conf_len(c); i++)
         expect(back, spark_conf_key_at(c, i), spark_conf_value_at(c, i));
     free(text);
+    /* sorted by key with many keys (in an order that is neither sorted nor reversed) */
+    struct spark_conf *many = spark_conf_new();
+    for (int i = 0; i < 97; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "spark.k%02d", (i * 37) % 97);
+        spark_conf_set(many, k, "v");
+    }
+    char *mt = spark_properties_store(many, NULL, NULL, true);
+    const char *line = mt;
+    for (int i = 0; i < 97; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "spark.k%02d=v\n", i);
+        assert_true(slu_str_has_prefix(line, want));
+        line += strlen(want);
+    }
+    assert_string_equal(line, "");
+    free(mt);
+    spark_conf_free(many);
     text = spark_properties_store(c, "line1\nline2\n#line3\r\nline4 中", NULL, true);
     assert_true(slu_str_has_prefix(text, "#line1\n#line2\n#line3\n#line4 \\u4E2D\n"));
     free(text);
