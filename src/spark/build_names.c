@@ -34,7 +34,13 @@ int sb__version(const char *v)
 static size_t utf8_len(const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
+    size_t len = strlen(str), i = 0;
+    /* ASCII eight bytes at a time (most of what the builder writes) */
+    for (uint64_t w; i + 8 <= len; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+    }
     for (;;) {
         unsigned char c = s[i];
         if (c == 0)
@@ -217,6 +223,8 @@ void sb__double_str(double v, char *buf, size_t n)
 
 char *sb__subst_ids(const char *s, const char *app_id, const char *exec_id)
 {
+    if (!strstr(s, "{{"))
+        return slu_strdup(s); /* nothing to substitute (label and annotation values, mostly) */
     char *a = sb__replace_all(s, "{{APP_ID}}", app_id ? app_id : "");
     if (!exec_id)
         return a;

@@ -2,7 +2,7 @@
  * sb__str and sb__set_str instead of building a jansson string to see whether jansson takes it)
  * must accept exactly what jansson's json_string accepts: every 1- and 2-byte string, every first
  * byte of 3- and 4-byte sequences with every second byte and boundary values for the rest, and
- * the same after an ASCII prefix and before an ASCII suffix. */
+ * the same after and before ASCII runs of several lengths. */
 #include "test.h"
 
 #include "spark/build_int.h"
@@ -11,17 +11,16 @@ static size_t checked;
 
 static void same_as_jansson(const unsigned char *bytes, size_t n)
 {
-    char s[16];
-    memcpy(s, "ab", 2);
-    memcpy(s + 2, bytes, n);
-    memcpy(s + 2 + n, "yz", 3);
-    const char *variants[] = {s + 2, s}; /* alone, then inside ASCII */
-    for (size_t v = 0; v < 2; v++) {
-        const char *str = variants[v];
-        if (v == 0)
-            s[2 + n] = '\0';
-        else
-            s[2 + n] = 'y';
+    /* alone, between two ASCII bytes, and after and before long ASCII runs (the check reads
+     * ASCII eight bytes at a time) */
+    static const char *const around[][2] = {
+        {"", ""}, {"a", "z"}, {"0123456789abc", "0123456789abcdefghij"}, {"01234567", ""}};
+    for (size_t v = 0; v < SLU_ARRAY_LEN(around); v++) {
+        char str[64];
+        size_t pl = strlen(around[v][0]), sl = strlen(around[v][1]);
+        memcpy(str, around[v][0], pl);
+        memcpy(str + pl, bytes, n);
+        memcpy(str + pl + n, around[v][1], sl + 1);
         json_t *j = json_string(str);
         bool ours = sb__utf8_ok(str);
         if ((j != NULL) != ours)
