@@ -98,7 +98,7 @@ struct kube_client {
 
     struct kube__h1 *h1;   /* the lean transport, or NULL when the target needs libcurl */
     _Atomic int transport; /* enum kube__transport */
-    bool lean_streams;     /* SLU_KUBE_TRANSPORT=lean-streams: streams on the lean transport too */
+    bool curl_streams;     /* SLU_KUBE_TRANSPORT=curl-streams: streams on libcurl */
     _Atomic uint64_t n_lean, n_curl;
     char *basic_auth; /* "Authorization: Basic ...\r\n" for the lean transport, or NULL */
 
@@ -245,7 +245,7 @@ struct kube_client *kube_client_new(const struct kube_config *cfg, struct slu_er
     const char *tr = getenv("SLU_KUBE_TRANSPORT");
     atomic_init(&c->transport,
                 tr && strcmp(tr, "curl") == 0 ? KUBE__TRANSPORT_CURL : KUBE__TRANSPORT_AUTO);
-    c->lean_streams = tr && strcmp(tr, "lean-streams") == 0; /* an experiment: see lean_eligible */
+    c->curl_streams = tr && strcmp(tr, "curl-streams") == 0; /* see lean_eligible */
     free(scheme);
     free(host);
     free(rest);
@@ -766,14 +766,15 @@ static void common_headers(struct kube_client *c, const struct kube__req *rq, co
     }
 }
 
-/* Can the lean transport carry this request? Streams (watches, logs) stay on libcurl: the lean
- * transport can carry them (kube__h1_call.on_data/stop, test_streams), but with the operator's
- * watches on it, 10,000 apps cost 1.9 ms of CPU per app and 70-73 MB peak instead of 1.5 ms and
- * 52 MB (docs/benchmarks.md, "Operator"); why is not known yet. SLU_KUBE_TRANSPORT=lean-streams
- * puts them on it, to find out. */
+/* Can the lean transport carry this request? Streams (watches, logs) too, read in batches
+ * (http1.c, H1_STREAM_BATCH_MS): about half the system calls and wake-ups of libcurl's
+ * poll-then-read per event (docs/benchmarks.md, "Operator"). SLU_KUBE_TRANSPORT=curl-streams
+ * keeps streams on libcurl (an earlier measurement had the operator's pod watch fall behind
+ * the sim's event window on the lean transport at 10,000 apps; not seen since the sim's watch
+ * fixes). */
 static bool lean_eligible(struct kube_client *c, const struct kube__req *rq)
 {
-    if (!c->h1 || ((rq->on_data || rq->stop) && !c->lean_streams) ||
+    if (!c->h1 || ((rq->on_data || rq->stop) && c->curl_streams) ||
         atomic_load_explicit(&c->transport, memory_order_relaxed) == KUBE__TRANSPORT_CURL)
         return false;
     const char *m = rq->method;

@@ -424,6 +424,7 @@ struct h1_conn {
     struct slu_buf out; /* the request(s) being sent (memory kept) */
     char *rbuf;         /* RBUF_SIZE bytes */
     size_t rpos, rlen;  /* rbuf[rpos..rlen): read but not yet parsed (a pipelined answer) */
+    bool lowat;         /* SO_RCVLOWAT set (a stream's): never pooled */
 };
 
 struct kube__h1 {
@@ -1014,7 +1015,13 @@ static void build_request(struct kube__h1 *h, struct h1_conn *c, const struct ku
 }
 
 #define STALE 1               /* a reused connection was closed before any byte of an answer */
-#define H1_STREAM_POLL_MS 500 /* how often a stream waiting for bytes looks at its stop flag */
+/* A stream (a watch) is read in batches: its socket wakes the reader when H1_STREAM_LOWAT bytes
+ * are there or H1_STREAM_BATCH_MS after the read began with anything there at all (SO_RCVLOWAT
+ * with SO_RCVTIMEO), so that a busy watch costs one wake-up per batch of events instead of one
+ * per event, for at most that much delay. The same bound is how often it looks at its stop
+ * flag. */
+#define H1_STREAM_BATCH_MS 10
+#define H1_STREAM_LOWAT (128 * 1024)
 
 /* Sets the sockets' per-call bounds for an exchange ending at deadline_ns and sends c->out.
  * 0, STALE (a reused connection found closed), or a negative code with err. */
@@ -1083,9 +1090,13 @@ static int read_answer(struct h1_conn *c, const struct kube__h1_call *call,
                                      call->path_query);
                     break;
                 }
-                /* wake up now and then to look at the stop flag */
-                if (c->rcvtimeo_ms == 0 || c->rcvtimeo_ms > H1_STREAM_POLL_MS)
-                    set_timeo(c, SO_RCVTIMEO, H1_STREAM_POLL_MS);
+                /* wake up in batches, and now and then to look at the stop flag */
+                if (c->rcvtimeo_ms != H1_STREAM_BATCH_MS) {
+                    set_timeo(c, SO_RCVTIMEO, H1_STREAM_BATCH_MS);
+                    int lowat = H1_STREAM_LOWAT;
+                    setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat));
+                    c->lowat = true;
+                }
             }
             bool tls_err = false;
             int eno = 0;
@@ -1186,7 +1197,7 @@ static int exchange(struct kube__h1 *h, struct h1_conn *c, const struct kube__h1
     bool keep_alive = false;
     rc = read_answer(c, call, res, deadline_ns, reused, &keep_alive, err);
     /* bytes after the answer: the server is out of step, do not reuse */
-    *reusable = rc == 0 && keep_alive && !conn_has_extra(c);
+    *reusable = rc == 0 && keep_alive && !conn_has_extra(c) && !c->lowat;
     return rc;
 }
 
