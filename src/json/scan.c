@@ -405,6 +405,33 @@ static int parse_real(const unsigned char *p, size_t n, double *out)
     return rc;
 }
 
+/* Whether the real token (validated grammar) p[0..n) is certainly below 1e308, so that strtod
+ * cannot overflow on it: with i integer digits and exponent x the value is below 10^(i + x).
+ * False means "perhaps not" (strtod decides). */
+static bool real_surely_finite(const unsigned char *p, size_t n)
+{
+    if (n > 300)
+        return false;
+    size_t i = 0, ndig = 0;
+    if (p[0] == '-')
+        i++;
+    for (; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+        ndig++;
+    while (i < n && p[i] != 'e' && p[i] != 'E')
+        i++;
+    if (i == n)
+        return true; /* no exponent: at most 300 digits */
+    i++;
+    bool neg = false;
+    if (p[i] == '+' || p[i] == '-')
+        neg = p[i++] == '-';
+    long x = 0;
+    for (; i < n; i++)
+        if (x < 100000)
+            x = x * 10 + (p[i] - '0');
+    return neg || (long)ndig + x <= 308;
+}
+
 /* Scans a number at s->pos; [*start, s->pos) is its text, *is_int whether it has neither
  * fraction nor exponent. In strict mode also checks that it fits (as jansson does). */
 static int scan_number(struct scan *s, size_t *start, bool *is_int)
@@ -451,7 +478,7 @@ static int scan_number(struct scan *s, size_t *start, bool *is_int)
             int64_t v;
             if (parse_i64(b + *start, n, &v) != 0)
                 return fail_code(s, *start, SLU_ETOOBIG, "integer too big");
-        } else if (!integer && (expo || n > 300)) {
+        } else if (!integer && (expo || n > 300) && !real_surely_finite(b + *start, n)) {
             double d;
             if (parse_real(b + *start, n, &d) != 0)
                 return fail_code(s, *start, SLU_ETOOBIG, "real number overflow");
@@ -462,21 +489,29 @@ static int scan_number(struct scan *s, size_t *start, bool *is_int)
 
 static int scan_literal(struct scan *s)
 {
-    static const char *const lits[] = {"true", "false", "null"};
-    for (size_t i = 0; i < 3; i++) {
-        size_t n = strlen(lits[i]);
-        if (s->b[s->pos] == (unsigned char)lits[i][0]) {
-            if (s->len - s->pos < n || memcmp(s->b + s->pos, lits[i], n) != 0)
-                return fail(s, s->pos, "invalid literal");
-            s->pos += n;
-            return 0;
-        }
+    const char *lit;
+    size_t n;
+    switch (s->b[s->pos]) {
+    case 't':
+        lit = "true", n = 4;
+        break;
+    case 'f':
+        lit = "false", n = 5;
+        break;
+    case 'n':
+        lit = "null", n = 4;
+        break;
+    default:
+        return fail(s, s->pos, "unexpected character");
     }
-    return fail(s, s->pos, "unexpected character");
+    if (s->len - s->pos < n || memcmp(s->b + s->pos, lit, n) != 0)
+        return fail(s, s->pos, "invalid literal");
+    s->pos += n;
+    return 0;
 }
 
 /* Skips (and validates) one value after optional whitespace; depth is the number of containers
- * around it. One loop with an explicit stack (a bit per open container: object or array) instead
+ * around it. One loop with an explicit stack (object or array, per open container) instead
  * of a call per value: it builds and decodes nothing, and each byte outside strings is looked at
  * once. The checks, their order and the error offsets are those of a recursive descent (as
  * build_value does it): at a value, end of input / '"' / bracket (depth cap) / literal / number
@@ -485,8 +520,8 @@ static int skip_value(struct scan *s, int depth)
 {
     const unsigned char *b = s->b;
     size_t len = s->len;
-    uint64_t objs[SCAN_MAX_DEPTH / 64] = {0}; /* bit n: container n (of this call) is an object */
-    int n = 0;                                /* containers open in this call */
+    bool obj[SCAN_MAX_DEPTH]; /* obj[i]: container i (of this call) is an object; set when opened */
+    int n = 0;                /* containers open in this call */
     size_t bs, be;
     bool esc;
     int rc;
@@ -507,11 +542,7 @@ static int skip_value(struct scan *s, int depth)
             if (s->pos < len && b[s->pos] == (c == '{' ? '}' : ']')) {
                 s->pos++;
             } else {
-                if (c == '{')
-                    objs[n / 64] |= (uint64_t)1 << (n % 64);
-                else
-                    objs[n / 64] &= ~((uint64_t)1 << (n % 64));
-                n++;
+                obj[n++] = c == '{';
                 if (c == '[')
                     continue; /* the first element */
                 goto key;
@@ -530,23 +561,23 @@ static int skip_value(struct scan *s, int depth)
         for (;;) {
             if (n == 0)
                 return 0;
-            bool obj = (objs[(n - 1) / 64] >> ((n - 1) % 64)) & 1;
+            bool in_obj = obj[n - 1];
             skip_ws(s);
             if (s->pos >= len)
                 return fail(s, s->pos, "unexpected end of input");
             unsigned char d = b[s->pos];
             if (d == ',') {
                 s->pos++;
-                if (obj)
+                if (in_obj)
                     goto key;
                 break; /* the next element */
             }
-            if (d == (obj ? '}' : ']')) {
+            if (d == (in_obj ? '}' : ']')) {
                 s->pos++;
                 n--;
                 continue;
             }
-            return fail(s, s->pos, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+            return fail(s, s->pos, in_obj ? "expected ',' or '}'" : "expected ',' or ']'");
         }
         continue;
     key:
@@ -729,34 +760,37 @@ static size_t decode_tmp(struct select_ctx *c, size_t bs, size_t be, bool esc)
     return n;
 }
 
-/* A decoded object key kept across the parsing of its value (small ones on the stack). */
+/* An object key kept across the parsing of its value: [s, s + n), not NUL-terminated (jansson's
+ * json_object_setn takes the length). A key without escapes points into the input; an escaped
+ * one is decoded into small or, when longer, into heap. No key holds a NUL byte (strict mode
+ * refuses \u0000), so the length-taking calls equal the NUL-terminated ones. */
 struct key {
-    char small[96];
-    char *s;
+    const char *s;
     size_t n;
+    char *heap;
+    char small[96];
 };
 
 static void key_take(struct select_ctx *c, struct key *k, size_t bs, size_t be, bool esc)
 {
-    if (!esc && be - bs < sizeof k->small) {
+    k->heap = NULL;
+    if (!esc) {
+        k->s = (const char *)c->s.b + bs;
         k->n = be - bs;
-        memcpy(k->small, c->s.b + bs, k->n);
-        k->small[k->n] = '\0';
-        k->s = k->small;
         return;
     }
-    k->n = decode_tmp(c, bs, be, esc);
-    k->s = k->n < sizeof k->small ? memcpy(k->small, c->tmp, k->n + 1) : slu_strndup(c->tmp, k->n);
+    char *out = be - bs <= sizeof k->small ? k->small : (k->heap = slu_malloc(be - bs));
+    k->n = unescape(c->s.b + bs, c->s.b + be, out, be - bs); /* decoding never lengthens */
+    k->s = out;
 }
 
 static void key_release(struct key *k)
 {
-    if (k->s != k->small)
-        free(k->s);
+    free(k->heap);
 }
 
 /* Parses one object member's key and the ':' after it (s->pos at the key). */
-static int member_key(struct scan *s, size_t *bs, size_t *be, bool *esc)
+static inline int member_key(struct scan *s, size_t *bs, size_t *be, bool *esc)
 {
     skip_ws(s);
     if (s->pos >= s->len || s->b[s->pos] != '"')
@@ -772,7 +806,7 @@ static int member_key(struct scan *s, size_t *bs, size_t *be, bool *esc)
 }
 
 /* After a member or element: ',' (returns 1, more follow) or the closing bracket (returns 0). */
-static int after_item(struct scan *s, unsigned char close)
+static inline int after_item(struct scan *s, unsigned char close)
 {
     skip_ws(s);
     if (s->pos >= s->len)
@@ -818,6 +852,10 @@ static int build_value(struct select_ctx *c, int depth, json_t **out)
     case '"': {
         if ((rc = scan_string(s, &bs, &be, &esc)) != 0)
             return rc;
+        if (!esc) { /* straight from the input */
+            *out = json_stringn_nocheck((const char *)s->b + bs, be - bs);
+            return 0;
+        }
         size_t n = decode_tmp(c, bs, be, esc);
         *out = json_stringn_nocheck(c->tmp, n);
         return 0;
@@ -838,7 +876,7 @@ static int build_value(struct select_ctx *c, int depth, json_t **out)
             key_take(c, &k, bs, be, esc);
             json_t *v;
             if ((rc = build_value(c, depth + 1, &v)) == 0)
-                json_object_set_new_nocheck(obj, k.s, v);
+                json_object_setn_new_nocheck(obj, k.s, k.n, v);
             key_release(&k);
             if (rc != 0)
                 break;
@@ -972,9 +1010,9 @@ static int select_value(struct select_ctx *c, int depth, size_t level, const uin
                 if (v) {
                     if (!res)
                         res = json_object();
-                    json_object_set_new_nocheck(res, k.s, v);
+                    json_object_setn_new_nocheck(res, k.s, k.n, v);
                 } else if (res) {
-                    json_object_del(res, k.s);
+                    json_object_deln(res, k.s, k.n);
                 }
             }
             key_release(&k);
@@ -1017,9 +1055,26 @@ int slu_json_parse_select(const char *buf, size_t len, const char *const *paths,
         ncomp += n;
         maxn = n > maxn ? n : maxn;
     }
-    c.sels = slu_calloc(npaths ? npaths : 1, sizeof *c.sels);
-    const char **comps = slu_calloc(ncomp ? ncomp : 1, sizeof *comps);
-    size_t *clens = slu_calloc(ncomp ? ncomp : 1, sizeof *clens);
+    /* a watch's or an informer's handful of paths fits on the stack */
+    struct selector sels_small[16];
+    const char *comps_small[64];
+    size_t clens_small[64];
+    uint32_t act_small[256];
+    bool small = npaths <= 16 && ncomp <= 64 && (maxn + 2) * npaths <= 256;
+    const char **comps;
+    size_t *clens;
+    if (small) {
+        memset(sels_small, 0, sizeof sels_small);
+        c.sels = sels_small;
+        comps = comps_small;
+        clens = clens_small;
+        c.act = act_small;
+    } else {
+        c.sels = slu_calloc(npaths ? npaths : 1, sizeof *c.sels);
+        comps = slu_calloc(ncomp ? ncomp : 1, sizeof *comps);
+        clens = slu_calloc(ncomp ? ncomp : 1, sizeof *clens);
+        c.act = slu_calloc((maxn + 2) * (npaths ? npaths : 1), sizeof *c.act);
+    }
     size_t used = 0;
     for (size_t i = 0; i < npaths; i++) {
         struct selector *sel = &c.sels[i];
@@ -1027,20 +1082,19 @@ int slu_json_parse_select(const char *buf, size_t len, const char *const *paths,
         sel->clen = clens + used;
         if (paths[i][0] == '\0')
             continue;
-        const char *p = paths[i];
-        for (;;) {
-            const char *dot = strchr(p, '.');
-            size_t n = dot ? (size_t)(dot - p) : strlen(p);
-            sel->comp[sel->n] = p;
-            sel->clen[sel->n++] = n;
-            if (!dot)
-                break;
-            p = dot + 1;
+        const char *p = paths[i], *q = p;
+        for (;; q++) {
+            if (*q == '.' || *q == '\0') {
+                sel->comp[sel->n] = p;
+                sel->clen[sel->n++] = (size_t)(q - p);
+                if (*q == '\0')
+                    break;
+                p = q + 1;
+            }
         }
         used += sel->n;
     }
     c.nsel = npaths;
-    c.act = slu_calloc((maxn + 2) * (npaths ? npaths : 1), sizeof *c.act);
     for (size_t i = 0; i < npaths; i++)
         c.act[i] = (uint32_t)i;
 
@@ -1062,10 +1116,12 @@ int slu_json_parse_select(const char *buf, size_t len, const char *const *paths,
                     c.s.emsg ? c.s.emsg : "invalid JSON");
         rc = c.s.ecode ? c.s.ecode : rc;
     }
-    free(c.act);
-    free(clens);
-    free(comps);
-    free(c.sels);
+    if (!small) {
+        free(c.act);
+        free(clens);
+        free(comps);
+        free(c.sels);
+    }
     free(c.tmp);
     *out = res;
     return rc;
