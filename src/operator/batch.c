@@ -487,6 +487,11 @@ int op__batch_prepare(struct op_controller *ctl, const json_t *app, json_t *obje
     return rc;
 }
 
+bool op__batch_needed(const json_t *app)
+{
+    return scheduler_of(app) != NULL;
+}
+
 int op__batch_cleanup(struct op_controller *ctl, const json_t *app, struct slu_err *err)
 {
     if (!slu_streq(scheduler_of(app), BS_VOLCANO))

@@ -172,6 +172,8 @@ json_t *op__cached_driver(struct op_controller *ctl, const json_t *app, const ch
 int op__batch_prepare(struct op_controller *ctl, const json_t *app, json_t *objects,
                       struct slu_err *err);
 int op__batch_cleanup(struct op_controller *ctl, const json_t *app, struct slu_err *err);
+/* Does app name a batch scheduler (op__batch_prepare has work)? */
+bool op__batch_needed(const json_t *app);
 /* `spark-<app>-pg`, the Volcano PodGroup of app. Returned owned. */
 char *op__podgroup_name(const char *app);
 

@@ -149,46 +149,33 @@ static void unstage(struct rctx *r)
     r->saved_status = NULL;
 }
 
-/* Writes st (taken) when it differs from the stored status. */
-static int write_status(struct rctx *r, json_t *st)
+/* The body of a status write of st (borrowed): the status subresource reads only the status
+ * (and the resourceVersion precondition) of what it is sent, so only that is sent. Returned
+ * owned, or NULL (no memory). */
+static json_t *status_slim(const struct rctx *r, json_t *st)
 {
-    const json_t *stored = r->staged ? r->saved_status : json_object_get(r->app, "status");
-    if (slu_json_equal(stored, st)) {
-        json_decref(st);
-        if (r->staged) { /* back to what is stored */
-            json_t *app = json_copy(r->app);
-            if (r->saved_status)
-                json_object_set(app, "status", r->saved_status);
-            else
-                json_object_del(app, "status");
-            json_decref(r->app);
-            r->app = app;
-            unstage(r);
-        }
-        return 0;
-    }
-    /* The status subresource reads only the status (and the resourceVersion precondition) of
-     * what it is sent, so only that is sent; and only the new resourceVersion is read of the
-     * answer: the app is the one read, with this status, at that version. */
     const json_t *md = json_object_get(r->app, "metadata");
-    json_t *slim = json_pack(
-        "{s:O?, s:O?, s:{s:O?, s:O?, s:O?}, s:O}", "apiVersion",
-        json_object_get(r->app, "apiVersion"), "kind", json_object_get(r->app, "kind"), "metadata",
-        "name", json_object_get(md, "name"), "namespace", json_object_get(md, "namespace"),
-        "resourceVersion", json_object_get(md, "resourceVersion"), "status", st);
-    struct kube_meta km;
-    int rc = slim ? op__update_status_meta(r->ctl, &OP_RES_SPARKAPPS, r->ns, slim, &km, r->err)
-                  : slu_err_set(r->err, SLU_ENOMEM, "status of %s", r->key);
-    json_decref(slim);
+    return json_pack("{s:O?, s:O?, s:{s:O?, s:O?, s:O?}, s:O}", "apiVersion",
+                     json_object_get(r->app, "apiVersion"), "kind", json_object_get(r->app, "kind"),
+                     "metadata", "name", json_object_get(md, "name"), "namespace",
+                     json_object_get(md, "namespace"), "resourceVersion",
+                     json_object_get(md, "resourceVersion"), "status", st);
+}
+
+/* After the status write of st (taken) answered rc with the new resourceVersion rv: on success
+ * the app is the one read, with this status, at that version (only the version is read of the
+ * answer). */
+static int status_written(struct rctx *r, json_t *st, int rc, const char *rv)
+{
     json_t *out = NULL;
-    if (rc == 0 && !km.resource_version[0]) {
+    if (rc == 0 && !*rv) {
         /* written, but the answer named no version (not seen from an API server): go on from
          * the object as it is now */
         rc = op__get(r->ctl, &OP_RES_SPARKAPPS, r->ns, r->name, &out, r->err);
     } else if (rc == 0) {
         out = json_copy(r->app); /* shallow: the children are immutable and shared */
-        json_t *nmd = json_copy((json_t *)md);
-        json_object_set_new(nmd, "resourceVersion", json_string(km.resource_version));
+        json_t *nmd = json_copy(json_object_get(r->app, "metadata"));
+        json_object_set_new(nmd, "resourceVersion", json_string(rv));
         json_object_set_new(out, "metadata", nmd);
         json_object_set(out, "status", st);
     }
@@ -211,6 +198,32 @@ static int write_status(struct rctx *r, json_t *st)
     op__own_write(r->ctl, r->key, out); /* and the memo */
     defer_del(r->ctl, r->key);          /* whatever was held back is written or reset now */
     return 0;
+}
+
+/* Writes st (taken) when it differs from the stored status. */
+static int write_status(struct rctx *r, json_t *st)
+{
+    const json_t *stored = r->staged ? r->saved_status : json_object_get(r->app, "status");
+    if (slu_json_equal(stored, st)) {
+        json_decref(st);
+        if (r->staged) { /* back to what is stored */
+            json_t *app = json_copy(r->app);
+            if (r->saved_status)
+                json_object_set(app, "status", r->saved_status);
+            else
+                json_object_del(app, "status");
+            json_decref(r->app);
+            r->app = app;
+            unstage(r);
+        }
+        return 0;
+    }
+    json_t *slim = status_slim(r, st);
+    struct kube_meta km = {0};
+    int rc = slim ? op__update_status_meta(r->ctl, &OP_RES_SPARKAPPS, r->ns, slim, &km, r->err)
+                  : slu_err_set(r->err, SLU_ENOMEM, "status of %s", r->key);
+    json_decref(slim);
+    return status_written(r, st, rc, km.resource_version);
 }
 
 /* SUCCEEDING and FAILING are passing states: their handler decides at once (COMPLETED/FAILED,
@@ -498,6 +511,123 @@ static int ensure_prometheus_configmap(struct rctx *r)
     return rc;
 }
 
+/* The driver POST answered rc (meta: its identity on success; err: why not): go on from there.
+ * objects borrowed. */
+static int after_driver_post(struct rctx *r, json_t *objects, int rc, const struct kube_meta *km)
+{
+    struct op_controller *ctl = r->ctl;
+    json_t *pod = json_array_get(objects, 0);
+    if (rc == 0) {
+        pthread_mutex_lock(&ctl->m.mu);
+        ctl->m.submissions_created++;
+        pthread_mutex_unlock(&ctl->m.mu);
+        /* the pod as created: what was sent, with the uid the owner references need */
+        json_object_set_new(json_object_get(pod, "metadata"), "uid", json_string(km->uid));
+        return finish_submission(r, objects, pod);
+    }
+    if (rc == SLU_EEXIST) {
+        slu_err_release(r->err);
+        json_t *existing = NULL;
+        rc = op__get(ctl, &KUBE_RES_PODS, r->ns, slu_json_str(pod, "metadata.name"), &existing,
+                     r->err);
+        if (rc == SLU_ENOTFOUND) { /* gone meanwhile: the next reconcile records a new attempt */
+            slu_err_release(r->err);
+            r->requeue_ms = 100;
+            rc = 0;
+        } else if (rc == 0) {
+            rc = existing_driver(r, objects, existing);
+        }
+        json_decref(existing);
+        return rc;
+    }
+    if (!op__transient(rc)) {
+        char msg[1100];
+        snprintf(msg, sizeof msg, "creating driver pod: %s", r->err->msg);
+        slu_err_release(r->err);
+        return submission_failed(r, msg);
+    }
+    return rc; /* transient: unknown outcome, the re-entry reads the pod back */
+}
+
+/* Records the attempt (st, taken) and creates its driver pod in one pipelined batch: the server
+ * applies the record first, so a pod never exists for an attempt that was not recorded unless
+ * the record failed (a conflict, the app deleted) after being sent; then the re-entry computes
+ * the same submission id, finds the pod (AlreadyExists) and adopts it, as after a crash. One
+ * round trip instead of two. */
+static int record_and_create(struct rctx *r, json_t *st, json_t *objects, int64_t attempt)
+{
+    struct op_controller *ctl = r->ctl;
+    enum op_state cur = op_app_state(r->app);
+    set_state(st, cur == OP_ST_SUBMISSION_FAILED ? OP_ST_PENDING_RERUN : cur, NULL);
+    json_t *pod = json_array_get(objects, 0);
+    json_t *slim = status_slim(r, st);
+    char *sbody = slim ? slu_json_dumps(slim) : NULL;
+    json_decref(slim);
+    char *pbody = slu_json_dumps(pod);
+    if (!sbody || !pbody) {
+        free(sbody);
+        free(pbody);
+        json_decref(st);
+        json_decref(objects);
+        return slu_err_set(r->err, SLU_ENOMEM, "status of %s", r->key);
+    }
+    char *spath = kube_resource_path(&OP_RES_SPARKAPPS, r->ns, r->name, "status");
+    char *ppath = kube_resource_path(&KUBE_RES_PODS, r->ns, NULL, NULL);
+    struct slu_buf sresp = {0}, presp = {0};
+    struct kube_batch_req b[2] = {{.method = "PUT",
+                                   .path_query = spath,
+                                   .content_type = "application/json",
+                                   .body = sbody,
+                                   .body_len = strlen(sbody),
+                                   .resp = &sresp},
+                                  {.method = "POST",
+                                   .path_query = ppath,
+                                   .content_type = "application/json",
+                                   .body = pbody,
+                                   .body_len = strlen(pbody),
+                                   .resp = &presp}};
+    atomic_fetch_add(&ctl->api_calls, 2);
+    atomic_fetch_add(&ctl->status_writes, 1);
+    kube_request_batch(ctl->c, b, 2);
+    free(sbody);
+    free(pbody);
+    free(spath);
+    free(ppath);
+    char rv[64] = "";
+    if (b[0].rc == 0 &&
+        slu_json_scan_str(sresp.data, sresp.len, "metadata.resourceVersion", rv, sizeof rv) != 0)
+        rv[0] = '\0';
+    if (b[0].rc)
+        slu_err_move(r->err, &b[0].err);
+    int rc = status_written(r, st, b[0].rc, rv);
+    struct kube_meta km = {0};
+    int prc = b[1].rc;
+    if (prc == 0 &&
+        slu_json_scan_str(presp.data, presp.len, "metadata.uid", km.uid, sizeof km.uid) != 0)
+        prc = slu_err_set(&b[1].err, SLU_EIO, "creating driver pod: the answer has no uid");
+    slu_buf_release(&sresp);
+    slu_buf_release(&presp);
+    if (rc) { /* not recorded: whatever the POST did, the re-entry sorts it out */
+        slu_err_release(&b[1].err);
+        json_decref(objects);
+        return rc;
+    }
+    if (op_app_state(r->app) == OP_ST_NEW && attempt == 1)
+        op__event(ctl, r->app, "Normal", "SparkApplicationAdded",
+                  "SparkApplication %s was added, enqueuing it for submission", r->name);
+    if (prc && op__transient(prc)) {
+        /* no answer, 5xx: the pod may exist. Once more, alone (with the client's read-back) */
+        slu_err_release(&b[1].err);
+        prc = op__create_meta(ctl, &KUBE_RES_PODS, r->ns, pod, &km, r->err);
+    } else if (prc) {
+        slu_err_move(r->err, &b[1].err);
+    }
+    slu_err_release(&b[1].err);
+    rc = after_driver_post(r, objects, prc, &km);
+    json_decref(objects);
+    return rc;
+}
+
 static int submit(struct rctx *r)
 {
     struct op_controller *ctl = r->ctl;
@@ -536,6 +666,9 @@ static int submit(struct rctx *r)
         slu_err_release(&berr);
         return rc;
     }
+    if (!json_object_get(json_object_get(r->app, "spec"), "monitoring") &&
+        !op__batch_needed(r->app))
+        return record_and_create(r, st, objects, attempt);
     /* 1. record the attempt */
     rc = transition(r, st, cur == OP_ST_SUBMISSION_FAILED ? OP_ST_PENDING_RERUN : cur, NULL);
     if (rc) {
@@ -566,32 +699,7 @@ static int submit(struct rctx *r)
     json_t *pod = json_array_get(objects, 0);
     struct kube_meta km;
     rc = op__create_meta(ctl, &KUBE_RES_PODS, r->ns, pod, &km, r->err);
-    if (rc == 0) {
-        pthread_mutex_lock(&ctl->m.mu);
-        ctl->m.submissions_created++;
-        pthread_mutex_unlock(&ctl->m.mu);
-        /* the pod as created: what was sent, with the uid the owner references need */
-        json_object_set_new(json_object_get(pod, "metadata"), "uid", json_string(km.uid));
-        rc = finish_submission(r, objects, pod);
-    } else if (rc == SLU_EEXIST) {
-        slu_err_release(r->err);
-        json_t *existing = NULL;
-        rc = op__get(ctl, &KUBE_RES_PODS, r->ns, slu_json_str(pod, "metadata.name"), &existing,
-                     r->err);
-        if (rc == SLU_ENOTFOUND) { /* gone meanwhile: the next reconcile records a new attempt */
-            slu_err_release(r->err);
-            r->requeue_ms = 100;
-            rc = 0;
-        } else if (rc == 0) {
-            rc = existing_driver(r, objects, existing);
-        }
-        json_decref(existing);
-    } else if (!op__transient(rc)) {
-        char msg[1100];
-        snprintf(msg, sizeof msg, "creating driver pod: %s", r->err->msg);
-        slu_err_release(r->err);
-        rc = submission_failed(r, msg);
-    } /* else transient: unknown outcome, the re-entry reads the pod back */
+    rc = after_driver_post(r, objects, rc, &km);
     json_decref(objects);
     return rc;
 }
