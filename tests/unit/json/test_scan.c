@@ -797,6 +797,287 @@ static void test_select_truncation_and_mutation(void **state)
     free(m);
 }
 
+/* ---------------------------------------------------------------- the string fast path */
+
+/* Plain string bytes are skipped 16 (SSE2) or 8 (SWAR) at a time, then one by one near the end of
+ * the buffer; whatever stops the run is then handled byte by byte. These tests put each kind of
+ * special byte at every offset of a plain run, with the document ending 0-17 bytes after the
+ * string (so the run ends in the 16-byte loop, the 8-byte loop and the byte loop), and check the
+ * result or the exact error in the three modes of parse_select (value built, value skipped, whole
+ * document) and in span. Every buffer has the exact size of the text, so ASan sees any read past
+ * the end. Build with -DSLU_SCAN_PORTABLE to run the same tests on the SWAR path alone. */
+
+/* parse_select of text (exact-size copy) with one path: rc and message, result in *got. */
+static int select1(const char *text, size_t len, const char *path, json_t **got, char *msg,
+                   size_t cap)
+{
+    char *b = slu_malloc(len ? len : 1);
+    memcpy(b, text, len);
+    struct slu_err err = {0};
+    const char *paths[] = {path};
+    int rc = slu_json_parse_select(b, len, paths, 1, got, &err);
+    slu_strlcpy(msg, err.msg, cap);
+    slu_err_release(&err);
+    free(b);
+    return rc;
+}
+
+/* span of path in text (exact-size copy): rc. */
+static int span1(const char *text, size_t len, const char *path)
+{
+    char *b = slu_malloc(len ? len : 1);
+    memcpy(b, text, len);
+    const char *v;
+    size_t n;
+    int rc = slu_json_span(b, len, path, &v, &n);
+    free(b);
+    return rc;
+}
+
+/* One special sequence put into a plain run, and what it must give. */
+struct fp_case {
+    const char *seq;
+    size_t n;
+    const char *err; /* NULL: valid */
+    int err_shift;   /* the error is at the sequence's offset + this */
+};
+
+static const struct fp_case fp_cases[] = {
+    {"\\n", 2, NULL, 0},
+    {"\\\"", 2, NULL, 0},
+    {"\\\\", 2, NULL, 0},
+    {"\\u00e9", 6, NULL, 0},
+    {"\\ud83d\\ude00", 12, NULL, 0},
+    {"\x7f", 1, NULL, 0},
+    {"\xc3\xa9", 2, NULL, 0},
+    {"\xe2\x82\xac", 3, NULL, 0},
+    {"\xf0\x9f\x98\x80", 4, NULL, 0},
+    {"\"", 1, "expected ',' or '}'", 1},
+    {"\\x", 2, "invalid escape in string", 0},
+    {"\\u12g4", 6, "invalid \\u escape in string", 0},
+    {"\\udc00", 6, "lone surrogate \\u escape in string", 0},
+    {"\\u0000", 6, "\\u0000 is not allowed in a string", 0},
+    {"\x01", 1, "control character in string", 0},
+    {"\x1f", 1, "control character in string", 0},
+    {"\n", 1, "control character in string", 0},
+    {"\x80", 1, "invalid UTF-8 in string", 0},
+    {"\xff", 1, "invalid UTF-8 in string", 0},
+    {"\xc3", 1, "invalid UTF-8 in string", 0},
+    {"\xe0\x80\x80", 3, "invalid UTF-8 in string", 0},
+    {"\xed\xa0\x80", 3, "invalid UTF-8 in string", 0},
+    {"\xf4\x90\x80\x80", 4, "invalid UTF-8 in string", 0},
+};
+
+static void test_string_fast_path(void **state)
+{
+    (void)state;
+    char doc[256], msg[256];
+    for (size_t ci = 0; ci < SLU_ARRAY_LEN(fp_cases); ci++) {
+        const struct fp_case *fc = &fp_cases[ci];
+        for (size_t len = 0; len <= 34; len++) {
+            for (size_t at = 0; at <= len; at++) {
+                /* {"k":"<at plain bytes><seq><len - at plain bytes>"} and 0-17 spaces */
+                size_t n = 0;
+                memcpy(doc, "{\"k\":\"", 6);
+                n = 6;
+                for (size_t i = 0; i < at; i++)
+                    doc[n++] = (char)('a' + i % 26);
+                size_t seq_at = n;
+                memcpy(doc + n, fc->seq, fc->n);
+                n += fc->n;
+                for (size_t i = at; i < len; i++)
+                    doc[n++] = (char)('A' + i % 26);
+                doc[n++] = '"';
+                doc[n++] = '}';
+                for (size_t trail = 0; trail <= 17; trail++) {
+                    size_t dl = n + trail;
+                    memset(doc + n, ' ', trail);
+                    if (!fc->err) {
+                        static const char *const one[] = {"k"}, *const none[] = {"z"},
+                                                 *const all[] = {""};
+                        check_select(doc, dl, one, 1);
+                        check_select(doc, dl, none, 1);
+                        check_select(doc, dl, all, 1);
+                        assert_int_equal(span1(doc, dl, "k"), 0);
+                        assert_int_equal(span1(doc, dl, "z"), SLU_ENOTFOUND);
+                        continue;
+                    }
+                    char want[128];
+                    snprintf(want, sizeof want, "at byte %zu: %s", seq_at + (size_t)fc->err_shift,
+                             fc->err);
+                    static const char *const modes[] = {"k", "z", ""};
+                    for (size_t m = 0; m < 3; m++) {
+                        json_t *got = (json_t *)1;
+                        int rc = select1(doc, dl, modes[m], &got, msg, sizeof msg);
+                        if (rc != SLU_EINVAL || got != NULL || strcmp(msg, want) != 0)
+                            fail_msg("case %zu len %zu at %zu trail %zu path '%s': %d '%s', want "
+                                     "'%s'",
+                                     ci, len, at, trail, modes[m], rc, msg, want);
+                    }
+                    /* \u0000 is refused by parse_select only; span reads it as text */
+                    int want_span =
+                        strcmp(fc->err, "\\u0000 is not allowed in a string") == 0 ? 0 : SLU_EINVAL;
+                    assert_int_equal(span1(doc, dl, "k"), want_span);
+                    assert_int_equal(span1(doc, dl, "z"),
+                                     want_span == 0 ? SLU_ENOTFOUND : SLU_EINVAL);
+                }
+            }
+        }
+    }
+}
+
+/* A document that is one string ending exactly at the buffer's end, and the same cut short
+ * anywhere inside the string (or right after an escape's backslash, or inside a UTF-8 sequence or
+ * a \u escape): the string, or "unterminated string" at byte 0 (or the bad byte). */
+static void test_string_at_buffer_end(void **state)
+{
+    (void)state;
+    char doc[1100], msg[256];
+    for (size_t len = 0; len <= 1050; len += len < 70 ? 1 : 97) {
+        doc[0] = '"';
+        for (size_t i = 0; i < len; i++)
+            doc[1 + i] = (char)('a' + i % 23);
+        doc[1 + len] = '"';
+        static const char *const all[] = {""};
+        check_select(doc, len + 2, all, 1);
+        assert_int_equal(span1(doc, len + 2, ""), 0);
+        for (size_t cut = 1; cut < len + 2; cut++) {
+            json_t *got = (json_t *)1;
+            assert_int_equal(select1(doc, cut, "", &got, msg, sizeof msg), SLU_EINVAL);
+            assert_null(got);
+            assert_string_equal(msg, "at byte 0: unterminated string");
+            assert_int_equal(span1(doc, cut, ""), SLU_EINVAL);
+            if (len > 80 && cut > 20 && cut < len - 20)
+                cut += 13; /* long strings: a sample of the cuts */
+        }
+        /* the last byte of the buffer starts something longer than what is left */
+        static const struct {
+            const char *tail;
+            const char *msg; /* NULL: "unterminated string" at byte 0; else the error at the tail */
+        } ends[] = {
+            {"\\", NULL},
+            {"\\u00", NULL},
+            {"\\ud83d", "lone"},
+            {"\\ud83d\\ude0", "lone"},
+            {"\xc3", "invalid"},
+            {"\xe2\x82", "invalid"},
+            {"\xf0\x9f\x98", "invalid"},
+            {"\x01", "control"},
+        };
+        if (len > 300)
+            continue;
+        for (size_t e = 0; e < SLU_ARRAY_LEN(ends); e++) {
+            size_t tl = strlen(ends[e].tail);
+            memcpy(doc + 1 + len, ends[e].tail, tl);
+            json_t *got = (json_t *)1;
+            assert_int_equal(select1(doc, 1 + len + tl, "", &got, msg, sizeof msg), SLU_EINVAL);
+            char want[128];
+            if (!ends[e].msg)
+                snprintf(want, sizeof want, "at byte 0: unterminated string");
+            else if (ends[e].msg[0] == 'l')
+                snprintf(want, sizeof want, "at byte %zu: lone surrogate \\u escape in string",
+                         1 + len);
+            else if (ends[e].msg[0] == 'i')
+                snprintf(want, sizeof want, "at byte %zu: invalid UTF-8 in string", 1 + len);
+            else
+                snprintf(want, sizeof want, "at byte %zu: control character in string", 1 + len);
+            if (strcmp(msg, want) != 0)
+                fail_msg("len %zu tail %zu: '%s', want '%s'", len, e, msg, want);
+            assert_int_equal(span1(doc, 1 + len + tl, ""), SLU_EINVAL);
+        }
+    }
+}
+
+/* Invalid UTF-8 and control bytes deep inside long plain runs, and a document truncated inside a
+ * long string, selected or skipped. */
+static void test_long_strings(void **state)
+{
+    (void)state;
+    size_t body = 3000;
+    char *doc = slu_malloc(body + 32), msg[256];
+    memcpy(doc, "{\"a\":\"", 6);
+    for (size_t i = 0; i < body; i++)
+        doc[6 + i] = (char)('a' + i % 26);
+    memcpy(doc + 6 + body, "\",\"b\":1}", 8);
+    size_t dl = 6 + body + 8;
+    static const char *const a[] = {"a"}, *const b[] = {"b"};
+    check_select(doc, dl, a, 1);
+    check_select(doc, dl, b, 1);
+    static const struct {
+        char byte;
+        const char *msg;
+    } bad[] = {{'\x00', "control character in string"},
+               {'\x1f', "control character in string"},
+               {'\x80', "invalid UTF-8 in string"},
+               {'\xc0', "invalid UTF-8 in string"},
+               {'\xf5', "invalid UTF-8 in string"}};
+    for (size_t k = 0; k < SLU_ARRAY_LEN(bad); k++) {
+        for (size_t at = 0; at < body; at += at < 40 ? 1 : 61) {
+            char keep = doc[6 + at];
+            doc[6 + at] = bad[k].byte;
+            char want[128];
+            snprintf(want, sizeof want, "at byte %zu: %s", 6 + at, bad[k].msg);
+            for (int m = 0; m < 2; m++) {
+                json_t *got = (json_t *)1;
+                int rc = select1(doc, dl, m ? "b" : "a", &got, msg, sizeof msg);
+                if (rc != SLU_EINVAL || got || strcmp(msg, want) != 0)
+                    fail_msg("byte %zu at %zu: %d '%s', want '%s'", k, at, rc, msg, want);
+            }
+            assert_int_equal(span1(doc, dl, "b"), SLU_EINVAL);
+            doc[6 + at] = keep;
+        }
+    }
+    for (size_t cut = 6; cut < 6 + body + 1; cut += cut < 80 ? 1 : 37) {
+        for (int m = 0; m < 2; m++) {
+            json_t *got = (json_t *)1;
+            assert_int_equal(select1(doc, cut, m ? "b" : "a", &got, msg, sizeof msg), SLU_EINVAL);
+            assert_null(got);
+            assert_string_equal(msg, "at byte 5: unterminated string");
+        }
+        assert_int_equal(span1(doc, cut, "a"), SLU_EINVAL);
+        assert_int_equal(span1(doc, cut, "b"), SLU_EINVAL);
+    }
+    free(doc);
+}
+
+/* Errors inside a subtree that no selector reaches (checked by the skipper, without building
+ * anything) carry the same message and offset as anywhere else; reals are checked for overflow
+ * only when they could overflow. */
+static void test_skip_errors(void **state)
+{
+    (void)state;
+    expect_select_err("{\"z\":{\"x\":[{\"y\":[]}]]}", SLU_EINVAL,
+                      "at byte 20: expected ',' or '}'");
+    expect_select_err("{\"z\":[{\"a\":1,}]}", SLU_EINVAL, "at byte 13: expected an object key");
+    expect_select_err("{\"z\":[1,]}", SLU_EINVAL, "at byte 8: unexpected character");
+    expect_select_err("{\"z\":{\"a\" 1}}", SLU_EINVAL, "at byte 10: expected ':'");
+    expect_select_err("{\"z\":[[[", SLU_EINVAL, "at byte 8: unexpected end of input");
+    expect_select_err("{\"z\":[1", SLU_EINVAL, "at byte 7: unexpected end of input");
+    expect_select_err("{\"z\":{\"a\":", SLU_EINVAL, "at byte 10: unexpected end of input");
+    expect_select_err("{\"z\":{\"a\"", SLU_EINVAL, "at byte 9: expected ':'");
+    expect_select_err("{\"z\":{", SLU_EINVAL, "at byte 6: expected an object key");
+    expect_select_err("{\"z\":[nul]}", SLU_EINVAL, "at byte 6: invalid literal");
+    expect_select_err("{\"z\":[-]}", SLU_EINVAL, "at byte 6: invalid number");
+    expect_select_err("{\"z\":[x]}", SLU_EINVAL, "at byte 6: unexpected character");
+    expect_select_err("{\"z\":[1.5e-3, 1e999]}", SLU_ERANGE, "at byte 14: real number overflow");
+    expect_select_err("{\"z\":1.7976931348623159e308}", SLU_ERANGE,
+                      "at byte 5: real number overflow");
+    expect_select_err("{\"z\":1e0000000000000000000000309}", SLU_ERANGE,
+                      "at byte 5: real number overflow");
+    expect_select_err("{\"a\":-1e309}", SLU_ERANGE, "at byte 5: real number overflow");
+    expect_select_err("{\"z\":[{\"k\":0.0001e313}]}", SLU_ERANGE,
+                      "at byte 11: real number overflow");
+    static const char *const paths[] = {"a", "z.*.k"};
+    static const char *const ok[] = {
+        "{\"z\":[{}, [], {\"a\":[]}, \"s\", true, null, -0.5], \"a\":2}",
+        "{\"a\":[1e308, 1.7976931348623157e308, 0.0001e312, 123e306, -99.9e306, 1E-99999]}",
+        "{\"a\":[1e0000000000000000000000308, 0e99999999999999, 17976931348623157e292]}",
+        "{\"z\":[{\"k\":1e308}, {\"k\":2.5E+10}, {\"k\":-1e-400}], \"q\":1e308}",
+    };
+    for (size_t i = 0; i < SLU_ARRAY_LEN(ok); i++)
+        check_select(ok[i], strlen(ok[i]), paths, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -812,6 +1093,10 @@ int main(void)
         cmocka_unit_test(test_select_generated),
         cmocka_unit_test(test_select_errors),
         cmocka_unit_test(test_select_truncation_and_mutation),
+        cmocka_unit_test(test_string_fast_path),
+        cmocka_unit_test(test_string_at_buffer_end),
+        cmocka_unit_test(test_long_strings),
+        cmocka_unit_test(test_skip_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
