@@ -1726,7 +1726,12 @@ size_t kube_create_batch(struct kube_client *c, struct kube_create_req *reqs, si
         bool unknown = infos[k].unknown_before_last ||
                        ((rc == SLU_EIO || rc == SLU_ETIMEDOUT || rc == SLU_ESERVER) &&
                         !infos[k].last_not_sent);
-        if (rc == 0) {
+        if (rc == 0 && q->out && q->select && bodies[k].len) {
+            rc = slu_json_parse_select(bodies[k].data, bodies[k].len, q->select, q->nselect, q->out,
+                                       &q->err);
+            if (rc < 0)
+                slu_err_prefix(&q->err, "the server's answer is not JSON");
+        } else if (rc == 0) {
             rc = parse_body(&bodies[k], q->out, &q->err);
         } else if (rc == SLU_EEXIST && !unknown) {
             slu_err_move(&q->err, &errs[k]);

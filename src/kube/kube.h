@@ -299,6 +299,10 @@ struct kube_create_req {
     const char *ns; /* as kube_create's */
     const json_t *obj;
     json_t **out; /* may be NULL: the created object, owned by the caller */
+    /* With out: only these paths of the answer are parsed into *out (slu_json_parse_select),
+     * the rest skipped; NULL: all of it. */
+    const char *const *select;
+    size_t nselect;
     /* results, as kube_create's (SLU_EEXIST: it exists already) */
     int rc;
     struct slu_err err; /* set when rc != 0; the caller releases it */

@@ -393,9 +393,14 @@ static int finish_submission(struct rctx *r, json_t *objects, const json_t *pod)
     }
     json_t *ui = op__ui_service_build(r->ctl, r->app, st);
     json_t *ui_got = NULL;
+    static const char *const ui_sel[] = {"metadata.name", "spec.clusterIP"}; /* what is read */
     if (ui)
-        q[n++] = (struct kube_create_req){
-            .res = &KUBE_RES_SERVICES, .ns = r->ns, .obj = ui, .out = &ui_got};
+        q[n++] = (struct kube_create_req){.res = &KUBE_RES_SERVICES,
+                                          .ns = r->ns,
+                                          .obj = ui,
+                                          .out = &ui_got,
+                                          .select = ui_sel,
+                                          .nselect = SLU_ARRAY_LEN(ui_sel)};
     atomic_fetch_add(&r->ctl->api_calls, n);
     kube_create_batch(r->ctl->c, q, n);
     int rc = 0;

@@ -979,9 +979,15 @@ static void test_client_batches(void **state)
         q[i] = (struct kube_create_req){
             .res = &KUBE_RES_CONFIGMAPS, .ns = "ns", .obj = objs[i], .out = &outs[i]};
     }
+    static const char *const sel[] = {"metadata.name"};
+    q[0].select = sel; /* only that is parsed of the answer */
+    q[0].nselect = 1;
     assert_int_equal(kube_create_batch(c, q, 4), 1);
     assert_int_equal(q[0].rc, 0);
     assert_string_equal(slu_json_str(outs[0], "metadata.name"), "c-ok");
+    assert_null(json_object_get(outs[0], "kind"));
+    assert_null(slu_json_path(outs[0], "metadata.labels"));
+    assert_string_equal(slu_json_str(outs[1], "kind"), "ConfigMap");
     assert_int_equal(q[1].rc, 0); /* 429, then alone */
     assert_string_equal(slu_json_str(outs[1], "metadata.name"), "c-429");
     assert_int_equal(q[2].rc, 0); /* 500, then 409, then the read-back: ours */
