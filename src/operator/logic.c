@@ -231,10 +231,12 @@ uint64_t op_spec_hash(const json_t *app)
     return h;
 }
 
-void op_submission_id(const char *uid, int64_t attempt, uint64_t spec_hash, char *buf, size_t n)
+void op_submission_id(const char *uid, int64_t attempt, const char *rv, uint64_t spec_hash,
+                      char *buf, size_t n)
 {
-    char tmp[320];
-    int len = snprintf(tmp, sizeof tmp, "%s/%lld", uid ? uid : "", (long long)attempt);
+    char tmp[400];
+    int len = snprintf(tmp, sizeof tmp, "%.200s/%lld/%.100s", uid ? uid : "", (long long)attempt,
+                       rv ? rv : "");
     uint64_t h = slu_hash(tmp, (size_t)(len < 0 ? 0 : SLU_MIN((size_t)len, sizeof tmp - 1)));
     snprintf(buf, n, "%016llx-%012llx", (unsigned long long)h,
              (unsigned long long)(spec_hash & 0xffffffffffffULL));

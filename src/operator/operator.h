@@ -95,10 +95,14 @@ int64_t op_retry_wait_ms(const json_t *app, enum op_state state, int64_t now_ms)
 /* Hash of the spec that decides a run: canonical JSON of spec without suspend and
  * timeToLiveSeconds (changing those never re-runs an app). */
 uint64_t op_spec_hash(const json_t *app);
-/* The submission id of attempt `attempt` of the app with this uid and spec hash:
- * "<16 hex of hash(uid, attempt)>-<12 hex of spec hash>" into buf (>= 40 bytes). Deterministic,
- * a valid label value. */
-void op_submission_id(const char *uid, int64_t attempt, uint64_t spec_hash, char *buf, size_t n);
+/* The submission id of attempt `attempt` of the app with this uid, recorded over the app's
+ * resourceVersion rv (the version the attempt's record is a compare-and-swap on; NULL: none),
+ * and spec hash: "<16 hex of hash(uid, attempt, rv)>-<12 hex of spec hash>" into buf (>= 40
+ * bytes). Deterministic; two reconciles that both believe they start attempt N from different
+ * versions of the app get different ids, so at most one of them can be the recorded one. A
+ * valid label value. */
+void op_submission_id(const char *uid, int64_t attempt, const char *rv, uint64_t spec_hash,
+                      char *buf, size_t n);
 /* The spec-hash part of a submission id (12 hex) parsed, or false when sid has another form
  * (e.g. a UUID from the Kubeflow operator). */
 bool op_submission_spec_hash(const char *sid, uint64_t *hash12);

@@ -646,7 +646,8 @@ static int submit(struct rctx *r)
     enum op_state cur = op_app_state(r->app);
     int64_t attempt = slu_json_int(r->app, "status.submissionAttempts", 0) + 1;
     char sid[48];
-    op_submission_id(kube_object_uid(r->app), attempt, spec_hash(r), sid, sizeof sid);
+    op_submission_id(kube_object_uid(r->app), attempt, kube_object_rv(r->app), spec_hash(r), sid,
+                     sizeof sid);
     json_t *objects = NULL;
     struct slu_err berr = {0};
     int brc = build_objects(r, sid, r->now_ms, &objects, &berr);

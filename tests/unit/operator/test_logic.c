@@ -132,12 +132,15 @@ static void test_spec_hash_and_ids(void **state)
     assert_true(op_spec_hash(b) == h); /* key order, suspend and TTL do not count */
     json_object_set_new(json_object_get(b, "spec"), "image", json_string("y"));
     assert_true(op_spec_hash(b) != h);
-    char s1[48], s2[48], s3[48];
-    op_submission_id("u1", 1, h, s1, sizeof s1);
-    op_submission_id("u1", 1, h, s2, sizeof s2);
-    op_submission_id("u1", 2, h, s3, sizeof s3);
+    char s1[48], s2[48], s3[48], s4[48];
+    op_submission_id("u1", 1, "100", h, s1, sizeof s1);
+    op_submission_id("u1", 1, "100", h, s2, sizeof s2);
+    op_submission_id("u1", 2, "100", h, s3, sizeof s3);
+    op_submission_id("u1", 1, "101", h, s4, sizeof s4); /* another version: another id */
     assert_string_equal(s1, s2);
     assert_string_not_equal(s1, s3);
+    assert_string_not_equal(s1, s4);
+    assert_string_equal(s1 + 16, s4 + 16); /* the same spec hash part */
     assert_int_equal(strlen(s1), 29);
     assert_null(kube_label_value_invalid(s1));
     uint64_t h12;
