@@ -4,6 +4,9 @@
  *     (>= 20 times) and restarted: every application completes, and no submission attempt ever
  *     has two driver pods (a watch in the test records every driver pod uid per submission-id);
  *   - API faults (5% 500/429, watches cut every 5 s, a small event window): all complete;
+ *   - a conflicting writer (annotations patched on every app all the time, so that attempt
+ *     records fail while the driver POST pipelined behind them goes through): all complete, and
+ *     no submission id ever has two driver pods;
  *   - two operators with --leader-elect: exactly one works; killing it hands over.
  * Each test has its own sim (time scale 20) and bounded waits. */
 #include <pthread.h>
@@ -171,6 +174,70 @@ static void test_api_faults(void **state)
     assert_true(h_wait_completed(100, 180000));
 }
 
+/* ---------------------------------------------------------------- a conflicting writer */
+
+static atomic_bool TOUCH_STOP;
+static atomic_long TOUCHES;
+
+/* Patches an annotation of every app, round after round, until told to stop: each patch moves
+ * the app's resourceVersion, so the operator's status writes keep meeting conflicts. */
+static void *toucher_main(void *arg)
+{
+    int n = *(int *)arg;
+    for (long round = 0; !atomic_load(&TOUCH_STOP); round++) {
+        for (int i = 0; i < n && !atomic_load(&TOUCH_STOP); i++) {
+            char name[64], v[32];
+            snprintf(name, sizeof name, "touch-%d", i);
+            snprintf(v, sizeof v, "%ld", round);
+            json_t *p = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", "test/touch", v);
+            if (kube_patch(H.c, &OP_RES_SPARKAPPS, "default", name, NULL, KUBE_PATCH_MERGE, p, NULL,
+                           NULL, NULL) == 0)
+                atomic_fetch_add(&TOUCHES, 1);
+            json_decref(p);
+        }
+    }
+    return NULL;
+}
+
+static void test_conflicting_writer(void **state)
+{
+    (void)state;
+    pthread_mutex_init(&SEEN.mu, NULL);
+    slu_map_init(&SEEN.by_sid, free_json);
+    SEEN.duplicates = 0;
+    struct kube_informer_opts io = {
+        .resource = &KUBE_RES_PODS, .namespace = "default", .label_selector = "spark-role=driver"};
+    struct kube_informer_handlers ih = {seen_pod, seen_update, NULL, NULL};
+    struct kube_informer *inf = kube_informer_new(H.c, &io, &ih);
+    assert_int_equal(kube_informer_start(inf), 0);
+    assert_true(kube_informer_wait_synced(inf, 10000));
+    int napps = 60;
+    create_many("touch", napps, 0);
+    atomic_store(&TOUCH_STOP, false);
+    atomic_store(&TOUCHES, 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, toucher_main, &napps), 0);
+    const char *extra[] = {"--workers", "4", NULL};
+    assert_int_equal(h_op_start(0, extra), 0);
+    bool done = h_wait_completed(napps, 180000);
+    double conflicts = h_metric(0, "sluice_operator_status_conflicts_total");
+    atomic_store(&TOUCH_STOP, true);
+    pthread_join(th, NULL);
+    assert_true(done);
+    slu_sleep_ms(300);
+    kube_informer_stop(inf);
+    kube_informer_free(inf);
+    fprintf(stderr, "conflicting writer: %ld patches, %.0f status conflicts, %zu submission ids\n",
+            atomic_load(&TOUCHES), conflicts, SEEN.by_sid.len);
+    assert_true(conflicts > 0); /* the case was exercised */
+    assert_int_equal(SEEN.duplicates, 0);
+    json_t *c = h_count_states();
+    assert_int_equal(slu_json_int(c, "COMPLETED", 0), napps);
+    json_decref(c);
+    slu_map_release(&SEEN.by_sid);
+    pthread_mutex_destroy(&SEEN.mu);
+}
+
 static bool wait_log(int idx, const char *needle, int64_t timeout_ms)
 {
     for (int64_t t = 0; t < timeout_ms; t += 50) {
@@ -294,6 +361,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_500_at_once, up_plain, down),
         cmocka_unit_test_setup_teardown(test_crash_safety, up_plain, down),
         cmocka_unit_test_setup_teardown(test_api_faults, up_faults, down),
+        cmocka_unit_test_setup_teardown(test_conflicting_writer, up_plain, down),
         cmocka_unit_test_setup_teardown(test_leader_election, up_plain, down),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
