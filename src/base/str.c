@@ -111,7 +111,7 @@ void slu_buf_reserve(struct slu_buf *b, size_t extra)
 {
     size_t need = b->len + extra + 1;
     if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
+        size_t cap = b->cap ? b->cap : 256; /* fewer realloc steps for the usual texts */
         while (cap < need)
             cap *= 2;
         b->data = slu_realloc(b->data, cap);

@@ -465,6 +465,7 @@ static void dump_value(struct slu_buf *b, const json_t *v, bool sorted)
 static char *dumps_compact(const json_t *v, bool sorted)
 {
     struct slu_buf b = {0};
+    slu_buf_reserve(&b, 1000); /* most objects written fit; saves the realloc steps up to it */
     if (v == NULL)
         slu_buf_puts(&b, "null");
     else
