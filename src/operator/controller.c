@@ -113,17 +113,19 @@ static void enqueue_app_of_pod(struct op_controller *ctl, const json_t *pod)
     kube_workqueue_add(ctl->q, key);
 }
 
-/* Executor phase accounting for spark_executor_* metrics. */
-static void observe_executor(struct op_controller *ctl, const json_t *pod, bool gone)
+/* Executor phase accounting for spark_executor_* metrics. Returns true when pod is an executor
+ * whose state (op_executor_state_of: all the reconciler reads of an executor) changed or which
+ * is gone. A finished executor stays known until its pod is deleted, so a later update of it
+ * (a deletionTimestamp) is neither counted again nor a change. */
+static bool observe_executor(struct op_controller *ctl, const json_t *pod, bool gone)
 {
-    if (!slu_streq(op__label(pod, OP_LABEL_SPARK_ROLE), "executor"))
-        return;
     char key[512];
     snprintf(key, sizeof key, "%s/%s", kube_object_namespace(pod), kube_object_name(pod));
     const char *st = op_executor_state_of(pod);
     intptr_t code = gone ? 0 : (intptr_t)st[0]; /* P R C F U */
     pthread_mutex_lock(&ctl->obs_mu);
     intptr_t old = (intptr_t)slu_map_get(&ctl->obs_exec, key);
+    bool changed = old != code || gone;
     if (old != code) {
         pthread_mutex_lock(&ctl->m.mu);
         if (old == 'R')
@@ -135,18 +137,36 @@ static void observe_executor(struct op_controller *ctl, const json_t *pod, bool 
         if (code == 'F')
             ctl->m.executor_failure++;
         pthread_mutex_unlock(&ctl->m.mu);
-        if (code == 0 || code == 'C' || code == 'F')
+        if (code == 0)
             slu_map_del(&ctl->obs_exec, key);
         else
             slu_map_put(&ctl->obs_exec, key, (void *)code);
     }
     pthread_mutex_unlock(&ctl->obs_mu);
+    return changed;
 }
 
+static bool is_executor(const json_t *pod)
+{
+    return slu_streq(op__label(pod, OP_LABEL_SPARK_ROLE), "executor");
+}
+
+/* A pod's first sight. An executor always counts (a new executor state); a driver only when it
+ * is past Pending or being deleted: a Pending driver is what SUBMITTED already says (it is the
+ * pod this process just created, or one a restart or relist finds, whose app is reconciled from
+ * its own list anyway), so its ADD is one reconcile less per application. */
 static void on_pod_add(void *ud, const json_t *obj)
 {
     struct op_controller *ctl = ud;
-    observe_executor(ctl, obj, false);
+    if (is_executor(obj)) {
+        observe_executor(ctl, obj, false);
+        enqueue_app_of_pod(ctl, obj);
+        return;
+    }
+    const char *phase = slu_json_str(obj, "status.phase");
+    if ((!phase || strcmp(phase, "Pending") == 0) &&
+        !slu_json_str(obj, "metadata.deletionTimestamp"))
+        return;
     enqueue_app_of_pod(ctl, obj);
 }
 
@@ -164,18 +184,22 @@ static bool pod_changed(const json_t *a, const json_t *b)
                            slu_json_path(b, "metadata.labels"));
 }
 
+/* An executor's update counts when its state changed (the reconciler reads nothing else of it);
+ * a driver's when what project_pod keeps changed; a resync (old == new) always. */
 static void on_pod_update(void *ud, const json_t *old_obj, const json_t *new_obj)
 {
     struct op_controller *ctl = ud;
-    observe_executor(ctl, new_obj, false);
-    if (old_obj == new_obj || pod_changed(old_obj, new_obj))
+    bool changed = is_executor(new_obj) ? observe_executor(ctl, new_obj, false)
+                                        : pod_changed(old_obj, new_obj);
+    if (old_obj == new_obj || changed)
         enqueue_app_of_pod(ctl, new_obj);
 }
 
 static void on_pod_delete(void *ud, const json_t *obj)
 {
     struct op_controller *ctl = ud;
-    observe_executor(ctl, obj, true);
+    if (is_executor(obj))
+        observe_executor(ctl, obj, true);
     enqueue_app_of_pod(ctl, obj);
 }
 
