@@ -59,6 +59,10 @@ static void test_500_at_once(void **state)
     assert_int_equal(slu_json_int(c, "COMPLETED", 0), 500);
     json_decref(c);
     assert_true(h_metric(0, "spark_application_success_count") >= 500);
+    /* one executor each, counted at most once however many updates its pod had after it
+     * ended (the sim deletes many executors before their Succeeded is reported) */
+    double ex = h_metric(0, "spark_executor_success_count");
+    assert_true(ex > 0 && ex <= 500);
 }
 
 /* ---------------------------------------------------------------- crash safety */
