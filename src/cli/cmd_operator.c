@@ -52,9 +52,12 @@ static void op_usage(FILE *f)
                "Environment:\n"
                "  SLU_KUBE_TRANSPORT=curl      send every API request through libcurl (default: "
                "the\n"
-               "                               built-in HTTP/1.1 client, libcurl for watches, "
-               "logs\n"
-               "                               and proxies)\n"
+               "                               built-in HTTP/1.1 client, libcurl only for "
+               "proxies)\n"
+               "  SLU_KUBE_TRANSPORT=curl-streams\n"
+               "                               watches and log streams through libcurl, the "
+               "rest\n"
+               "                               through the built-in client\n"
                "\n"
                "See docs/operator.md (flags, sizing, metrics) and docs/deploy.md.\n");
 }
