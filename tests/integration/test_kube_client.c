@@ -759,6 +759,29 @@ static void test_tls_roundtrip(void **state)
     must(kube_watch(SIM.c, &KUBE_RES_CONFIGMAPS, "default", &wo, wcb, &s, NULL, &err), &err,
          "watch");
     assert_true(s.n >= 1); /* ADDED for the current objects */
+    /* live events over TLS, read in batches (SO_RCVLOWAT under the TLS layer) */
+    json_t *list = NULL;
+    must(kube_list(SIM.c, &KUBE_RES_CONFIGMAPS, "default", NULL, &list, &err), &err, "list");
+    struct wthread w = {.o = {.resource_version = slu_json_str(list, "metadata.resourceVersion"),
+                              .timeout_seconds = 20},
+                        .s = {.want = 3},
+                        .ns = "default"};
+    pthread_t th;
+    pthread_create(&th, NULL, watch_main, &w);
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "tls-live-%d", i);
+        json_t *lo = cm("default", name, NULL, NULL);
+        must(kube_create(SIM.c, &KUBE_RES_CONFIGMAPS, NULL, lo, NULL, &err), &err, "create");
+        json_decref(lo);
+        slu_sleep_ms(30); /* apart: each in its own read */
+    }
+    pthread_join(th, NULL);
+    assert_int_equal(w.rc, 0);
+    assert_int_equal(w.s.n, 3);
+    assert_string_equal(w.s.ev[0], "ADDED tls-live-0");
+    assert_string_equal(w.s.ev[2], "ADDED tls-live-2");
+    json_decref(list);
     /* a client that does not trust the sim's CA is refused */
     struct kube_config bad = *SIM.cfg;
     bad.ca_pem = NULL;
