@@ -1053,6 +1053,7 @@ static void batch_chunk(struct kube_client *c, const struct kube__req *rqs, size
             .body_cap = rq->max_body ? rq->max_body : MAX_BODY_DEFAULT,
             .err_out = &errbody[i],
             .err_cap = MAX_ERR_BODY};
+        calls[0].unhurried = i == 0 ? rq->unhurried : calls[0].unhurried && rq->unhurried;
     }
     kube__h1_do_batch(c->h1, calls, n, res, hrc, errs);
     atomic_fetch_add_explicit(&c->n_lean, n, memory_order_relaxed);
@@ -1651,7 +1652,8 @@ size_t kube_request_batch(struct kube_client *c, struct kube_batch_req *reqs, si
                                        .body = b->body,
                                        .body_len = b->body_len,
                                        .retry = strcmp(m, "POST") == 0 ? KUBE__RETRY_CREATE
-                                                                       : KUBE__RETRY_SAFE};
+                                                                       : KUBE__RETRY_SAFE,
+                                       .unhurried = b->unhurried};
         resps[todo] = b->resp ? b->resp : &tmp[todo];
         todo++;
     }

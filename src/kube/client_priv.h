@@ -63,6 +63,7 @@ struct kube__req {
     bool (*on_data)(void *ud, const char *data, size_t n);
     void *ud;
     const atomic_bool *stop; /* checked during the transfer and between retries; may be NULL */
+    bool unhurried;          /* in a batch: its answer may wait a few ms (kube__h1_call) */
 };
 
 struct kube__resp_info {
@@ -145,6 +146,10 @@ struct kube__h1_call {
     bool (*on_data)(void *ud, const char *data, size_t n);
     void *ud;
     const atomic_bool *stop;
+    /* kube__h1_do_batch, read from calls[0]: the answers may wait a few ms, so they are read in
+     * few wake-ups (SO_RCVLOWAT with a short SO_RCVTIMEO: one read per H1_LAZY_MS) instead of
+     * one per answer as the server sends them. */
+    bool unhurried;
 };
 
 struct kube__h1_result {

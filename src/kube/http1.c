@@ -425,6 +425,7 @@ struct h1_conn {
     char *rbuf;         /* RBUF_SIZE bytes */
     size_t rpos, rlen;  /* rbuf[rpos..rlen): read but not yet parsed (a pipelined answer) */
     bool lowat;         /* SO_RCVLOWAT set (a stream's): never pooled */
+    bool lazy;          /* an unhurried batch is being read (SO_RCVLOWAT set for it) */
 };
 
 struct kube__h1 {
@@ -1014,7 +1015,7 @@ static void build_request(struct kube__h1 *h, struct h1_conn *c, const struct ku
         slu_buf_append(o, call->body, call->body_len);
 }
 
-#define STALE 1               /* a reused connection was closed before any byte of an answer */
+#define STALE 1 /* a reused connection was closed before any byte of an answer */
 /* A stream (a watch) is read in batches: its socket wakes the reader when H1_STREAM_LOWAT bytes
  * are there or H1_STREAM_BATCH_MS after the read began with anything there at all (SO_RCVLOWAT
  * with SO_RCVTIMEO), so that a busy watch costs one wake-up per batch of events instead of one
@@ -1022,6 +1023,8 @@ static void build_request(struct kube__h1 *h, struct h1_conn *c, const struct ku
  * flag. */
 #define H1_STREAM_BATCH_MS 10
 #define H1_STREAM_LOWAT (128 * 1024)
+/* An unhurried batch's answers are read the same way, every H1_LAZY_MS. */
+#define H1_LAZY_MS 5
 
 /* Sets the sockets' per-call bounds for an exchange ending at deadline_ns and sends c->out.
  * 0, STALE (a reused connection found closed), or a negative code with err. */
@@ -1101,9 +1104,9 @@ static int read_answer(struct h1_conn *c, const struct kube__h1_call *call,
             bool tls_err = false;
             int eno = 0;
             ssize_t r = conn_recv(c, c->rbuf, RBUF_SIZE, &eno, &tls_err);
-            if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK) && call->stop &&
+            if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK) && (call->stop || c->lazy) &&
                 !expired(deadline_ns))
-                continue; /* the stop flag's wake-up */
+                continue; /* the stop flag's wake-up, or an unhurried batch's next look */
             if (r < 0 && (eno == EAGAIN || eno == EWOULDBLOCK) &&
                 io_again(c, SO_RCVTIMEO, deadline_ns))
                 continue;
@@ -1270,6 +1273,13 @@ int kube__h1_do_batch(struct kube__h1 *h, const struct kube__h1_call *calls, siz
         for (size_t i = 0; i < n; i++)
             build_request(h, c, &calls[i]);
         int rc = send_out(c, &calls[0], deadline_ns, reused, &errs[0]);
+        if (rc == 0 && calls[0].unhurried && n > 1) {
+            int lowat = H1_STREAM_LOWAT;
+            if (setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) == 0) {
+                c->lazy = true;
+                set_timeo(c, SO_RCVTIMEO, H1_LAZY_MS);
+            }
+        }
         bool keep_alive = true;
         size_t i = 0;
         if (rc == 0) {
@@ -1293,7 +1303,12 @@ int kube__h1_do_batch(struct kube__h1 *h, const struct kube__h1_call *calls, siz
                 res[k].stale_retry = true;
             continue;
         }
-        if (rc == 0 && keep_alive && !conn_has_extra(c))
+        if (c->lazy) { /* back to an ordinary connection */
+            int one = 1;
+            if (setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one)) == 0)
+                c->lazy = false;
+        }
+        if (rc == 0 && keep_alive && !conn_has_extra(c) && !c->lazy)
             pool_give(h, c);
         else
             conn_free(c);

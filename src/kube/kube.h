@@ -286,6 +286,9 @@ struct kube_batch_req {
     const char *body;         /* may be NULL */
     size_t body_len;
     struct slu_buf *resp; /* may be NULL: the 2xx body is dropped */
+    /* Nobody waits for the answer (Events): when every request of a batch says so, the answers
+     * are read in few wake-ups, up to 5 ms after they arrive, instead of one per answer. */
+    bool unhurried;
     /* results, as kube_request's */
     int rc;
     int http_status;

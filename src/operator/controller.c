@@ -545,7 +545,8 @@ static void *recorder_main(void *arg)
                 .path_query = kube_resource_path(&KUBE_RES_EVENTS, evs[i]->ns, NULL, NULL),
                 .content_type = "application/json",
                 .body = evs[i]->body,
-                .body_len = evs[i]->len};
+                .body_len = evs[i]->len,
+                .unhurried = true};
         atomic_fetch_add(&ctl->api_calls, n);
         kube_request_batch(ctl->c, reqs, n);
         for (size_t i = 0; i < n; i++) {

@@ -781,6 +781,27 @@ static void test_batch(void **state)
     assert_true(res[1].stale_retry);
     assert_int_equal(res[1].status, 201);
     assert_int_equal(kube__h1_connects(h), conns + 1);
+    /* an unhurried batch (read with SO_RCVLOWAT and a short timeout): every answer, in order,
+     * even one that comes late; then the connection goes back to the pool */
+    {
+        const char *const pl[] = {"/x", "/p", "/trickle", "/chunked"};
+        struct kube__h1_call lc[4];
+        batch_calls(lc, pl, 4, bodies);
+        lc[0].unhurried = true;
+        for (int i = 0; i < 4; i++) {
+            slu_err_release(&errs[i]);
+            slu_buf_reset(&bodies[i]);
+        }
+        uint64_t before = kube__h1_connects(h);
+        assert_int_equal(kube__h1_do_batch(h, lc, 4, res, rcs, errs), 0);
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(rcs[i], 0);
+        assert_int_equal(res[1].status, 201);
+        assert_non_null(strstr(bodies[2].data, "padding"));
+        assert_string_equal(bodies[3].data, "{\"x\":42}");
+        assert_int_equal(h1_get(h, "GET", "/x", 1000, 5000, &body, &eb, &r1, &err), 0);
+        assert_int_equal(kube__h1_connects(h), before); /* the same connection, pooled */
+    }
     /* a timeout inside a batch */
     const char *const p6[] = {"/x", "/slow", "/x"};
     struct kube__h1_call calls[3];
