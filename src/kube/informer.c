@@ -17,7 +17,11 @@
  * With opts.compact the store keeps each object serialized (compact JSON) instead of as a shared
  * json_t; jansson spends ~3 KB on a small projected pod (hash tables, pairs, strings) against
  * ~0.4 KB of text, so this is what fits 100k pods in well under 150 MB; get/list/handlers then
- * parse a private copy on each call.
+ * parse a private copy on each call. Each stored text carries the values it is filed under in the
+ * indexes, so an event refiles an object without parsing its old text; the old text is parsed
+ * only for a handler that takes the old object (on_update without no_old_on_update, on_delete).
+ * The informer thread is the only writer, so it reads the store without the lock and takes the
+ * write lock only to change the store and the indexes.
  * Periodic resync (on_update(obj, obj) for every object) runs on the same thread: the watch is
  * given a server-side timeout that ends it when a resync is due.
  */
