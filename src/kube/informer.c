@@ -105,6 +105,15 @@ static struct blob *blob_new(const char *text, size_t n, const struct slu_buf *i
 
 /* ---------------------------------------------------------------- compact text */
 
+#define SCRATCH_KEEP ((size_t)256 << 10) /* a reused buffer grown past this is given back */
+
+/* Gives back a reused buffer that one large object grew, so that it does not stay for good. */
+static void trim_scratch(struct slu_buf *b)
+{
+    if (b->cap > SCRATCH_KEEP)
+        slu_buf_release(b);
+}
+
 #define DUMP_MAX_DEPTH 1000 /* deeper (or a cycle) is a failed dump, as jansson's own */
 
 /* Appends n bytes to b (b's NUL is written once, at the end of dump_text). */
@@ -257,7 +266,9 @@ static void *encode(struct kube_informer *inf, json_t *p, const struct slu_buf *
         return p;
     dump_text(&inf->dump, p); /* a failed dump is stored as "" (read back as {}) */
     json_decref(p);
-    return blob_new(inf->dump.data, inf->dump.len, ix);
+    struct blob *b = blob_new(inf->dump.data, inf->dump.len, ix);
+    trim_scratch(&inf->dump);
+    return b;
 }
 
 /* The store value of an unprojected object given as its JSON text (compact mode). */
@@ -717,6 +728,8 @@ static bool on_event_raw(void *ud, const char *type, json_t *obj, const char *ra
         json_decref(p);
     }
     free(heap);
+    trim_scratch(&inf->ix_new);
+    trim_scratch(&inf->ix_old);
     set_last_rv(inf, rv);
     return !atomic_load(&inf->stop);
 }

@@ -484,6 +484,99 @@ static void test_informer_no_old(void **state)
     pthread_mutex_destroy(&x.lg.mu);
 }
 
+/* ---------------------------------------------------------------- large objects */
+
+/* A pod whose label "big" holds n bytes with a quote and a backslash every 1000 (JSON text). */
+static char *big_pod(const char *rv, size_t n)
+{
+    char *v = slu_malloc(n + n / 500 + 1), *o = v;
+    for (size_t i = 0; i < n; i++) {
+        if (i % 1000 == 0) {
+            *o++ = '\\';
+            *o++ = i % 2000 ? '"' : '\\';
+        } else {
+            *o++ = (char)('a' + i % 26);
+        }
+    }
+    *o = '\0';
+    char *p = slu_asprintf("{\"metadata\":{\"name\":\"big\",\"namespace\":\"ns\","
+                           "\"resourceVersion\":\"%s\",\"labels\":{\"big\":\"%s\"}}}",
+                           rv, v);
+    free(v);
+    return p;
+}
+
+static void server3(void *ud, int n, const struct fake_req *rq, struct fake_answer *a)
+{
+    (void)n;
+    struct script *s = ud;
+    if (!strstr(rq->path, "watch=1")) {
+        s->lists++;
+        char *b = big_pod("1", 100000);
+        char *body = slu_asprintf("{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[%s]}", b);
+        fake_reply(a, 200, NULL, body);
+        free(body);
+        free(b);
+        return;
+    }
+    if (s->watches++ == 0) {
+        slu_buf_puts(&a->raw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                              "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+        char *b2 = big_pod("2", 600000), *b3 = big_pod("3", 2000);
+        add_event(&a->raw, "MODIFIED", b2); /* past what the informer keeps of its buffers */
+        add_event(&a->raw, "MODIFIED", b3);
+        slu_buf_puts(&a->raw, "0\r\n\r\n");
+        free(b2);
+        free(b3);
+    } else {
+        a->hold_ms = 30000;
+    }
+}
+
+static json_t *project_labels(const json_t *obj)
+{
+    return json_pack("{s:O}", "metadata", json_object_get(obj, "metadata"));
+}
+
+/* Objects larger than the reused print buffer, in the store as they were projected. */
+static void test_informer_large(void **state)
+{
+    (void)state;
+    struct script s = {0};
+    struct fakeapi f;
+    assert_int_equal(fake_start(&f, server3, &s), 0);
+    struct kube_config cfg = {0};
+    cfg.server = slu_asprintf("http://127.0.0.1:%d", f.port);
+    cfg.qps = -1;
+    struct kube_client *c = kube_client_new(&cfg, NULL);
+    free(cfg.server);
+    struct log lg = {.n = 0};
+    pthread_mutex_init(&lg.mu, NULL);
+    struct kube_informer_handlers h = {h_add, h_update, h_delete, &lg};
+    struct kube_informer_opts o = {
+        .resource = &KUBE_RES_PODS, .namespace = "ns", .project = project_labels, .compact = true};
+    struct kube_informer *inf = kube_informer_new(c, &o, &h);
+    kube_informer_add_index(inf, "app", by_app);
+    assert_int_equal(kube_informer_start(inf), 0);
+    wait_log(&lg, 3);
+    assert_string_equal(lg.entries[0], "add big 1");
+    assert_string_equal(lg.entries[1], "update big 1->2");
+    assert_string_equal(lg.entries[2], "update big 2->3");
+    json_t *got = kube_informer_get(inf, "ns/big");
+    char *b3 = big_pod("3", 2000);
+    json_t *want = json_loads(b3, 0, NULL);
+    assert_non_null(want);
+    assert_true(slu_json_equal(got, want));
+    json_decref(want);
+    json_decref(got);
+    free(b3);
+    kube_informer_stop(inf);
+    kube_informer_free(inf);
+    kube_client_free(c);
+    fake_stop(&f);
+    pthread_mutex_destroy(&lg.mu);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -494,6 +587,7 @@ int main(void)
         cmocka_unit_test_prestate(test_informer_index_moves, (void *)1),
         cmocka_unit_test_prestate(test_informer_no_old, NULL),
         cmocka_unit_test_prestate(test_informer_no_old, (void *)1),
+        cmocka_unit_test(test_informer_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
