@@ -180,12 +180,8 @@ static int status_written(struct rctx *r, json_t *st, int rc, const char *rv)
         json_object_set(out, "status", st);
     }
     json_decref(st);
-    if (rc == SLU_ECONFLICT) {
-        pthread_mutex_lock(&r->ctl->m.mu);
-        r->ctl->m.status_conflicts++;
-        pthread_mutex_unlock(&r->ctl->m.mu);
+    if (rc == SLU_ECONFLICT)
         return rc;
-    }
     if (rc == SLU_ENOTFOUND) {
         r->gone = true;
         return rc;
@@ -198,6 +194,61 @@ static int status_written(struct rctx *r, json_t *st, int rc, const char *rv)
     op__own_write(r->ctl, r->key, out); /* and the memo */
     defer_del(r->ctl, r->key);          /* whatever was held back is written or reset now */
     return 0;
+}
+
+#define CONFLICT_RETRIES 3 /* status writes again over a version that changed only its metadata */
+
+/* One status write of st (borrowed) over r->app's version; *km: the answer's identity. */
+static void count_conflict(struct rctx *r)
+{
+    pthread_mutex_lock(&r->ctl->m.mu);
+    r->ctl->m.status_conflicts++;
+    pthread_mutex_unlock(&r->ctl->m.mu);
+}
+
+static int put_status(struct rctx *r, json_t *st, struct kube_meta *km)
+{
+    json_t *slim = status_slim(r, st);
+    int rc = slim ? op__update_status_meta(r->ctl, &OP_RES_SPARKAPPS, r->ns, slim, km, r->err)
+                  : slu_err_set(r->err, SLU_ENOMEM, "status of %s", r->key);
+    json_decref(slim);
+    if (rc == SLU_ECONFLICT)
+        count_conflict(r);
+    return rc;
+}
+
+/* After a status write met a conflict: reads the app as it is now. When only its metadata
+ * changed since r->app (same uid, spec, stored status and deletion: a label or an annotation
+ * written by someone else), r->app becomes that version (with the staged status, if one is
+ * staged) and true is returned: the same status may be written over it, as nothing this
+ * reconcile decided on has changed. */
+static bool refresh_after_conflict(struct rctx *r)
+{
+    json_t *now = NULL;
+    struct slu_err gerr = {0};
+    int rc = op__get(r->ctl, &OP_RES_SPARKAPPS, r->ns, r->name, &now, &gerr);
+    slu_err_release(&gerr);
+    if (rc)
+        return false;
+    const json_t *stored = r->staged ? r->saved_status : json_object_get(r->app, "status");
+    bool same = slu_streq(kube_object_uid(now), kube_object_uid(r->app)) &&
+                slu_json_equal(json_object_get(now, "spec"), json_object_get(r->app, "spec")) &&
+                slu_json_equal(json_object_get(now, "status"), stored) &&
+                !slu_json_str(now, "metadata.deletionTimestamp") &&
+                !slu_json_str(r->app, "metadata.deletionTimestamp");
+    if (!same) {
+        json_decref(now);
+        return false;
+    }
+    if (r->staged) {
+        json_t *app = json_copy(now); /* shallow */
+        json_object_set(app, "status", json_object_get(r->app, "status"));
+        json_decref(now);
+        now = app;
+    }
+    json_decref(r->app);
+    r->app = now;
+    return true;
 }
 
 /* Writes st (taken) when it differs from the stored status. */
@@ -218,11 +269,14 @@ static int write_status(struct rctx *r, json_t *st)
         }
         return 0;
     }
-    json_t *slim = status_slim(r, st);
     struct kube_meta km = {0};
-    int rc = slim ? op__update_status_meta(r->ctl, &OP_RES_SPARKAPPS, r->ns, slim, &km, r->err)
-                  : slu_err_set(r->err, SLU_ENOMEM, "status of %s", r->key);
-    json_decref(slim);
+    int rc = put_status(r, st, &km);
+    for (int tries = 0; rc == SLU_ECONFLICT && tries < CONFLICT_RETRIES; tries++) {
+        if (!refresh_after_conflict(r))
+            break;
+        slu_err_release(r->err);
+        rc = put_status(r, st, &km);
+    }
     return status_written(r, st, rc, km.resource_version);
 }
 
@@ -602,9 +656,23 @@ static int record_and_create(struct rctx *r, json_t *st, json_t *objects, int64_
     if (b[0].rc == 0 &&
         slu_json_scan_str(sresp.data, sresp.len, "metadata.resourceVersion", rv, sizeof rv) != 0)
         rv[0] = '\0';
-    if (b[0].rc)
+    int wrc = b[0].rc;
+    if (wrc)
         slu_err_move(r->err, &b[0].err);
-    int rc = status_written(r, st, b[0].rc, rv);
+    if (wrc == SLU_ECONFLICT)
+        count_conflict(r);
+    /* a record that met a conflict over a version that changed only its metadata is written
+     * again with the same submission id (the version in it is only what makes it unique): then
+     * the pod the batch may have created is this attempt's */
+    for (int tries = 0; wrc == SLU_ECONFLICT && tries < CONFLICT_RETRIES; tries++) {
+        if (!refresh_after_conflict(r))
+            break;
+        slu_err_release(r->err);
+        struct kube_meta skm = {0};
+        wrc = put_status(r, st, &skm);
+        memcpy(rv, skm.resource_version, sizeof rv);
+    }
+    int rc = status_written(r, st, wrc, rv);
     struct kube_meta km = {0};
     int prc = b[1].rc;
     if (prc == 0 &&
