@@ -25,7 +25,12 @@
 
 #include "sim/sim_int.h"
 
-#define DEFAULT_EVENT_WINDOW 10000
+/* The watch window: as many events as the API server's watch cache keeps at most for one
+ * resource type (k8s.io/apiserver storage/cacher: defaultUpperBoundCapacity = 100 * 1024, the
+ * cache sized to hold 75 s of history), here for all types together. With 10,000 a watcher that
+ * fell one second behind a 10,000-application burst got 410 Gone, which the real API server
+ * does not do. */
+#define DEFAULT_EVENT_WINDOW (100 * 1024)
 #define DEFAULT_CONTINUE_TTL_MS (5 * 60 * 1000)
 #define MAX_SNAPSHOTS 512
 #define MAX_GC_DEPTH 64
