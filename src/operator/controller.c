@@ -297,6 +297,7 @@ static void handoff_del(struct op_controller *ctl, const char *key)
     slu_map_del(&ctl->defer, key);
     slu_map_del(&ctl->own, key);
     slu_map_del(&ctl->memo, key);
+    slu_map_del(&ctl->spec_hashes, key);
     pthread_mutex_unlock(&ctl->memo_mu);
 }
 
@@ -669,6 +670,7 @@ struct op_controller *op_controller_new(struct kube_client *c, const struct op_c
     slu_map_init(&ctl->handoff, free_json);
     slu_map_init(&ctl->defer, free_json);
     slu_map_init(&ctl->own, free);
+    slu_map_init(&ctl->spec_hashes, free);
     op__metrics_init(&ctl->m);
     slu_bqueue_init(&ctl->events, 0);
     if (gethostname(ctl->hostname, sizeof ctl->hostname) != 0)
@@ -811,6 +813,7 @@ void op_controller_free(struct op_controller *ctl)
     slu_map_release(&ctl->memo);
     slu_map_release(&ctl->handoff);
     slu_map_release(&ctl->defer);
+    slu_map_release(&ctl->spec_hashes);
     slu_map_release(&ctl->own);
     pthread_mutex_destroy(&ctl->memo_mu);
     slu_bqueue_release(&ctl->events, free_event);

@@ -80,6 +80,10 @@ struct op_controller {
     /* key -> json_t * (owned): the executor-only status change held back (reconcile.c,
      * coalesce_executor_update). Under memo_mu. */
     struct slu_map defer;
+    /* key -> struct op_spec_hash * (owned): the spec hash of the app's (uid, generation), so that
+     * a reconcile does not print the spec canonically again while it has not changed (the API
+     * server bumps metadata.generation on every spec change). Under memo_mu. */
+    struct slu_map spec_hashes;
     /* event recorder */
     struct slu_bqueue events;
     pthread_t rec_thread;

@@ -124,11 +124,44 @@ static void reset_status(json_t *st, bool full)
 
 static void defer_del(struct op_controller *ctl, const char *key);
 
+struct op_spec_hash {
+    int64_t generation;
+    uint64_t hash;
+    char uid[64];
+};
+
+/* op_spec_hash of the app, computed once per reconcile, and once per (uid, generation) of an
+ * app as long as the process keeps it (ctl->spec_hashes); an app without a generation is
+ * hashed every time. */
 static uint64_t spec_hash(struct rctx *r)
 {
-    if (!r->have_hash) {
-        r->spec_hash = op_spec_hash(r->app);
-        r->have_hash = true;
+    if (r->have_hash)
+        return r->spec_hash;
+    int64_t gen = slu_json_int(r->app, "metadata.generation", 0);
+    const char *uid = kube_object_uid(r->app);
+    bool cacheable = gen > 0 && uid && strlen(uid) < sizeof(((struct op_spec_hash *)0)->uid);
+    if (cacheable) {
+        pthread_mutex_lock(&r->ctl->memo_mu);
+        const struct op_spec_hash *c = slu_map_get(&r->ctl->spec_hashes, r->key);
+        bool hit = c && c->generation == gen && strcmp(c->uid, uid) == 0;
+        if (hit)
+            r->spec_hash = c->hash;
+        pthread_mutex_unlock(&r->ctl->memo_mu);
+        if (hit) {
+            r->have_hash = true;
+            return r->spec_hash;
+        }
+    }
+    r->spec_hash = op_spec_hash(r->app);
+    r->have_hash = true;
+    if (cacheable) {
+        struct op_spec_hash *c = slu_malloc(sizeof *c);
+        c->generation = gen;
+        c->hash = r->spec_hash;
+        slu_strlcpy(c->uid, uid, sizeof c->uid);
+        pthread_mutex_lock(&r->ctl->memo_mu);
+        slu_map_put(&r->ctl->spec_hashes, r->key, c);
+        pthread_mutex_unlock(&r->ctl->memo_mu);
     }
     return r->spec_hash;
 }
