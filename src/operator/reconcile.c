@@ -74,10 +74,19 @@ static json_t *memo_pick(struct op_controller *ctl, const char *key, json_t *cac
 
 /* ---------------------------------------------------------------- status helpers */
 
+/* A private copy of the app's status to change: the status and each object or array in it are
+ * copied (two levels: the handlers change the status's fields and the fields of driverInfo and
+ * applicationState, or replace executorState and executorCounts whole, never deeper); scalars
+ * are shared, as jansson values are never changed in place here. */
 static json_t *status_copy(const struct rctx *r)
 {
-    json_t *st = json_object_get(r->app, "status");
-    st = json_is_object(st) ? json_deep_copy(st) : json_object();
+    json_t *cur = json_object_get(r->app, "status");
+    json_t *st = json_object();
+    const char *k;
+    json_t *v;
+    if (json_is_object(cur))
+        json_object_foreach(cur, k, v) json_object_set_new(
+            st, k, json_is_object(v) || json_is_array(v) ? json_copy(v) : json_incref(v));
     if (!json_is_object(json_object_get(st, "driverInfo")))
         json_object_set_new(st, "driverInfo", json_object());
     if (!json_is_object(json_object_get(st, "applicationState")))
