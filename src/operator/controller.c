@@ -110,6 +110,14 @@ static void enqueue_app_of_pod(struct op_controller *ctl, const json_t *pod)
         return;
     char key[512];
     snprintf(key, sizeof key, "%s/%s", ns, app);
+    /* an app the app informer last saw COMPLETED or FAILED has nothing to do with its pods
+     * (h_terminal reads only the TTL; a spec change comes with the app's own event): the
+     * executors' and driver's last events after the end cost no reconcile */
+    pthread_mutex_lock(&ctl->obs_mu);
+    intptr_t code = (intptr_t)slu_map_get(&ctl->obs, key);
+    pthread_mutex_unlock(&ctl->obs_mu);
+    if (code == (intptr_t)OP_ST_COMPLETED + 1 || code == (intptr_t)OP_ST_FAILED + 1)
+        return;
     kube_workqueue_add(ctl->q, key);
 }
 
