@@ -92,8 +92,12 @@ static const char *const pod_select[] = {"metadata.labels", "status.phase",
                                          "status.containerStatuses.*.name",
                                          "status.containerStatuses.*.state.terminated"};
 
+/* The executors of each app ("ns/app"): what executor_pods reads (the driver is read by name,
+ * so it is not filed: a lookup decodes only executors). */
 static void index_pod_app(const json_t *pod, struct slu_vec *out)
 {
+    if (!slu_streq(op__label(pod, OP_LABEL_SPARK_ROLE), "executor"))
+        return;
     const char *app = op__label(pod, SPARK_LABEL_APP_NAME);
     const char *ns = kube_object_namespace(pod);
     if (app && ns)
@@ -703,7 +707,7 @@ struct op_controller *op_controller_new(struct kube_client *c, const struct op_c
                                         .select = pod_select,
                                         .nselect = SLU_ARRAY_LEN(pod_select)};
         ctl->nsw[i].pods = kube_informer_new(c, &po, &ph);
-        kube_informer_add_index(ctl->nsw[i].pods, "app", index_pod_app);
+        kube_informer_add_index(ctl->nsw[i].pods, OP_IDX_APP_EXECUTORS, index_pod_app);
     }
     return ctl;
 }

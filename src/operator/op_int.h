@@ -49,6 +49,8 @@ struct op_nsw {
 
 #define OP_HANDOFF_MAX 256
 #define OP_EXEC_COALESCE_MS 1000
+/* The pod informer's index of each app's executor pods, by "ns/app". */
+#define OP_IDX_APP_EXECUTORS "app-executors"
 
 struct op_controller {
     struct kube_client *c;

@@ -864,7 +864,7 @@ static json_t *executor_pods(struct rctx *r, const char *sid)
     struct op_nsw *w = op__nsw_for(r->ctl, r->ns);
     if (!w)
         return out;
-    json_t *all = kube_informer_by_index(w->pods, "app", r->key);
+    json_t *all = kube_informer_by_index(w->pods, OP_IDX_APP_EXECUTORS, r->key);
     size_t i;
     json_t *p;
     json_array_foreach(all, i, p)
