@@ -585,6 +585,22 @@ static void *worker_main(void *arg)
             break;
         if (rc)
             continue;
+        size_t kl = strlen(key), sl = strlen(OP_DEFER_SUFFIX);
+        if (kl > sl && strcmp(key + kl - sl, OP_DEFER_SUFFIX) == 0) {
+            /* the end of an executor coalescing window (reconcile.c): the app is reconciled
+             * only if the held-back change was not written with something else meanwhile */
+            key[kl - sl] = '\0';
+            pthread_mutex_lock(&ctl->memo_mu);
+            bool held = slu_map_has(&ctl->defer, key);
+            pthread_mutex_unlock(&ctl->memo_mu);
+            if (held)
+                kube_workqueue_add(ctl->q, key);
+            key[kl - sl] = OP_DEFER_SUFFIX[0];
+            kube_workqueue_forget(ctl->q, key);
+            kube_workqueue_done(ctl->q, key);
+            free(key);
+            continue;
+        }
         int64_t t0 = slu_now_mono_ns();
         int64_t requeue_ms = 0;
         struct slu_err err = {0};

@@ -49,6 +49,10 @@ struct op_nsw {
 
 #define OP_HANDOFF_MAX 256
 #define OP_EXEC_COALESCE_MS 1000
+/* The work queue key "<ns/app>" OP_DEFER_SUFFIX is the end of the app's executor coalescing
+ * window: the worker enqueues the app itself if a held-back change is still there ('#' is in no
+ * namespace or name). */
+#define OP_DEFER_SUFFIX "#defer"
 /* The pod informer's index of each app's executor pods, by "ns/app". */
 #define OP_IDX_APP_EXECUTORS "app-executors"
 

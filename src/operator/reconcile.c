@@ -920,7 +920,7 @@ static json_t *defer_exec_state(struct op_controller *ctl, const char *key, cons
     return out;
 }
 
-/* True when the write of st is held back (r->requeue_ms set). */
+/* True when the write of st is held back (the key comes back when the window ends). */
 static bool coalesce_executor_update(struct rctx *r, const json_t *st, const char *sid)
 {
     if (!sid || !executor_only_change(json_object_get(r->app, "status"), st))
@@ -939,7 +939,11 @@ static bool coalesce_executor_update(struct rctx *r, const json_t *st, const cha
     int64_t left = since + OP_EXEC_COALESCE_MS - now;
     if (left <= 0)
         return false;
-    r->requeue_ms = left + 5;
+    /* the window's end comes as its own key (controller.c worker_main): when a write has taken
+     * the held-back change with it by then, it costs no reconcile */
+    char tkey[600];
+    snprintf(tkey, sizeof tkey, "%s" OP_DEFER_SUFFIX, r->key);
+    kube_workqueue_add_after(r->ctl->q, tkey, left + 5);
     return true;
 }
 
