@@ -163,6 +163,44 @@ static bool is_executor(const json_t *pod)
     return slu_streq(op__label(pod, OP_LABEL_SPARK_ROLE), "executor");
 }
 
+/* A driver pod's signature: a hash of what the reconciler reads of it (phase, deletion, the
+ * projected container states, our labels), never 0. */
+static uintptr_t driver_signature(const json_t *pod)
+{
+    struct slu_buf b = {0};
+    slu_buf_puts(&b, slu_json_str(pod, "status.phase") ? slu_json_str(pod, "status.phase") : "");
+    slu_buf_putc(&b, '|');
+    const char *del = slu_json_str(pod, "metadata.deletionTimestamp");
+    slu_buf_puts(&b, del ? del : "");
+    slu_buf_putc(&b, '|');
+    char *cs = slu_json_dumps_canonical(slu_json_path(pod, "status.containerStatuses"));
+    slu_buf_puts(&b, cs);
+    free(cs);
+    slu_buf_putc(&b, '|');
+    char *lb = slu_json_dumps_canonical(slu_json_path(pod, "metadata.labels"));
+    slu_buf_puts(&b, lb);
+    free(lb);
+    uintptr_t h = (uintptr_t)slu_hash(b.data, b.len);
+    slu_buf_release(&b);
+    return h ? h : 1;
+}
+
+/* Records a driver's signature; true when it differs from the last one seen (or none was). */
+static bool observe_driver(struct op_controller *ctl, const json_t *pod, bool gone)
+{
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s", kube_object_namespace(pod), kube_object_name(pod));
+    uintptr_t sig = gone ? 0 : driver_signature(pod);
+    pthread_mutex_lock(&ctl->obs_mu);
+    uintptr_t old = (uintptr_t)slu_map_get(&ctl->obs_drv, key);
+    if (gone)
+        slu_map_del(&ctl->obs_drv, key);
+    else if (old != sig)
+        slu_map_put(&ctl->obs_drv, key, (void *)sig);
+    pthread_mutex_unlock(&ctl->obs_mu);
+    return gone || old != sig;
+}
+
 /* A pod's first sight. An executor always counts (a new executor state); a driver only when it
  * is past Pending or being deleted: a Pending driver is what SUBMITTED already says (it is the
  * pod this process just created, or one a restart or relist finds, whose app is reconciled from
@@ -175,6 +213,7 @@ static void on_pod_add(void *ud, const json_t *obj)
         enqueue_app_of_pod(ctl, obj);
         return;
     }
+    observe_driver(ctl, obj, false);
     const char *phase = slu_json_str(obj, "status.phase");
     if ((!phase || strcmp(phase, "Pending") == 0) &&
         !slu_json_str(obj, "metadata.deletionTimestamp"))
@@ -182,27 +221,14 @@ static void on_pod_add(void *ud, const json_t *obj)
     enqueue_app_of_pod(ctl, obj);
 }
 
-static bool pod_changed(const json_t *a, const json_t *b)
-{
-    if (!slu_streq(slu_json_str(a, "status.phase"), slu_json_str(b, "status.phase")))
-        return true;
-    if (!slu_streq(slu_json_str(a, "metadata.deletionTimestamp"),
-                   slu_json_str(b, "metadata.deletionTimestamp")))
-        return true;
-    if (!slu_json_equal(slu_json_path(a, "status.containerStatuses"),
-                        slu_json_path(b, "status.containerStatuses")))
-        return true;
-    return !slu_json_equal(slu_json_path(a, "metadata.labels"),
-                           slu_json_path(b, "metadata.labels"));
-}
-
 /* An executor's update counts when its state changed (the reconciler reads nothing else of it);
- * a driver's when what project_pod keeps changed; a resync (old == new) always. */
+ * a driver's when what project_pod keeps changed (observe_driver: the pod informer does not
+ * decode the old object for this); a resync (old == new) always. */
 static void on_pod_update(void *ud, const json_t *old_obj, const json_t *new_obj)
 {
     struct op_controller *ctl = ud;
     bool changed = is_executor(new_obj) ? observe_executor(ctl, new_obj, false)
-                                        : pod_changed(old_obj, new_obj);
+                                        : observe_driver(ctl, new_obj, false);
     if (old_obj == new_obj || changed)
         enqueue_app_of_pod(ctl, new_obj);
 }
@@ -212,6 +238,8 @@ static void on_pod_delete(void *ud, const json_t *obj)
     struct op_controller *ctl = ud;
     if (is_executor(obj))
         observe_executor(ctl, obj, true);
+    else
+        observe_driver(ctl, obj, true);
     enqueue_app_of_pod(ctl, obj);
 }
 
@@ -693,6 +721,7 @@ struct op_controller *op_controller_new(struct kube_client *c, const struct op_c
     pthread_mutex_init(&ctl->obs_mu, NULL);
     slu_map_init(&ctl->obs, NULL);
     slu_map_init(&ctl->obs_exec, NULL);
+    slu_map_init(&ctl->obs_drv, NULL);
     pthread_mutex_init(&ctl->memo_mu, NULL);
     slu_map_init(&ctl->memo, free_json);
     slu_map_init(&ctl->handoff, free_json);
@@ -721,7 +750,8 @@ struct op_controller *op_controller_new(struct kube_client *c, const struct op_c
                                         .project = project_pod,
                                         .compact = true,
                                         .select = pod_select,
-                                        .nselect = SLU_ARRAY_LEN(pod_select)};
+                                        .nselect = SLU_ARRAY_LEN(pod_select),
+                                        .no_old_on_update = true};
         ctl->nsw[i].pods = kube_informer_new(c, &po, &ph);
         kube_informer_add_index(ctl->nsw[i].pods, OP_IDX_APP_EXECUTORS, index_pod_app);
     }
@@ -838,6 +868,7 @@ void op_controller_free(struct op_controller *ctl)
     free(ctl->workers);
     slu_map_release(&ctl->obs);
     slu_map_release(&ctl->obs_exec);
+    slu_map_release(&ctl->obs_drv);
     slu_map_release(&ctl->memo);
     slu_map_release(&ctl->handoff);
     slu_map_release(&ctl->defer);

@@ -72,6 +72,7 @@ struct op_controller {
     pthread_mutex_t obs_mu;
     struct slu_map obs;      /* key -> (intptr_t)(state + 1) */
     struct slu_map obs_exec; /* "ns/pod" -> (intptr_t)(phase code + 1) for executors */
+    struct slu_map obs_drv;  /* "ns/pod" -> (uintptr_t) signature of what is read of a driver */
     struct op_metrics m;
     /* the last status this process wrote per key, until the informer has caught up with it */
     pthread_mutex_t memo_mu;
