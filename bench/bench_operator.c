@@ -11,9 +11,9 @@
  *   4. stops the operator with SIGTERM and reads its CPU time and peak RSS with wait4().
  * Prints one Markdown table row per N (for docs/benchmarks.md).
  *
- * The operator runs with --workers 4 (SLU_BENCH_WORKERS=N to change it): on 2 cores shared with
+ * The operator runs with --workers 2 (SLU_BENCH_WORKERS=N to change it): on 2 cores shared with
  * the sim, fewer workers batch more events per reconcile and cost less CPU per application
- * (docs/benchmarks.md, "Operator").
+ * (docs/benchmarks.md, "Operator": 4 workers cost ~25% more per app at 10,000 apps).
  * Usage: SLUICE=build/sluice build/bench_operator [N...]   (run from the source tree root, or set
  * SLU_SOURCE_DIR / SLU_SHARED_DIR for the CRD)
  */
@@ -339,7 +339,7 @@ static int bench(long n)
     kube_informer_wait_synced(ainf, 10000);
 
     snprintf(log, sizeof log, "%s/operator.log", DIR_);
-    const char *workers = getenv("SLU_BENCH_WORKERS") ? getenv("SLU_BENCH_WORKERS") : "4";
+    const char *workers = getenv("SLU_BENCH_WORKERS") ? getenv("SLU_BENCH_WORKERS") : "2";
     const char *level = getenv("SLU_BENCH_LOG_LEVEL") ? getenv("SLU_BENCH_LOG_LEVEL") : "warn";
     const char *oargv[] = {BIN,           "operator", "--kubeconfig", KCFG,      "--metrics-listen",
                            "127.0.0.1:0", "--qps",    "100000",       "--burst", "100000",
