@@ -228,9 +228,10 @@ run "get svc" $K get service -n sluice-system sluice-operator-metrics
 expect '^sluice-operator-metrics +ClusterIP'
 run "get spark sa" $K get serviceaccount -n default spark
 # ---------------------------------------------------------------- the Helm chart
-# Helm is not installed here: helm_render.py renders the templates (the Go-template subset they
-# use), checks that with default values they say what the plain manifests say, and the result is
-# applied like the manifests.
+# helm_render.py renders the templates (the Go-template subset they use; Helm is not a Debian
+# package), checks that with default values they say what the plain manifests say, and the result
+# is applied like the manifests. With a real Helm (scripts/fetch-helm.sh) the chart is also
+# linted and rendered by it, and must give the same objects.
 if python3 -c 'import yaml' 2>/dev/null; then
     run "helm render" python3 "$SRC/tests/integration/helm_render.py" "$SRC/deploy/helm/sluice" \
         --check-against "$SRC/deploy"
@@ -246,6 +247,44 @@ if python3 -c 'import yaml' 2>/dev/null; then
     expect '^serviceaccount/sluice-operator (configured|unchanged)'
     expect '^service/sluice-operator-metrics (configured|unchanged)'
     echo "the Helm chart renders (without Helm) to the plain manifests' objects"
+    # ---- and with the real Helm when there is one (scripts/fetch-helm.sh, or on the PATH):
+    # lint, and `helm template` must give exactly the objects helm_render.py gives, for the
+    # defaults and for the other values
+    HELM=${SLU_HELM:-}
+    [ -z "$HELM" ] && [ -x "$SRC/.tools/helm/helm" ] && HELM=$SRC/.tools/helm/helm
+    [ -z "$HELM" ] && command -v helm >/dev/null 2>&1 && HELM=helm
+    if [ -n "$HELM" ]; then
+        run "helm lint" "$HELM" lint "$SRC/deploy/helm/sluice"
+        expect '1 chart\(s\) linted, 0 chart\(s\) failed'
+        cat >"$tmp/cmp.py" <<'PY'
+import json, sys, yaml
+def objs(p):
+    return sorted(json.dumps(d, sort_keys=True) for d in yaml.safe_load_all(open(p)) if d)
+a, b = objs(sys.argv[1]), objs(sys.argv[2])
+if a != b:
+    print("helm template and helm_render.py differ:")
+    print("only helm:", [x for x in a if x not in b])
+    print("only helm_render.py:", [x for x in b if x not in a])
+    sys.exit(1)
+print(len(a), "objects alike")
+PY
+        run "helm template" "$HELM" template sluice "$SRC/deploy/helm/sluice" \
+            --namespace sluice-system --kube-version 1.29.0
+        cp "$tmp/out" "$tmp/helm.yaml"
+        run "helm template = helm_render.py" python3 "$tmp/cmp.py" "$tmp/helm.yaml" "$tmp/chart.yaml"
+        echo '{"leaderElection":{"enabled":false},"extraArgs":["--resync=60"],"spark":{"jobNamespaces":["default","kube-system"]},"nodeSelector":{"pool":"system"},"podAnnotations":{"a":"b"}}' >"$tmp/values.json"
+        run "helm template (other values)" "$HELM" template other "$SRC/deploy/helm/sluice" \
+            --namespace default --kube-version 1.29.0 -f "$tmp/values.json"
+        cp "$tmp/out" "$tmp/helm2.yaml"
+        python3 "$SRC/tests/integration/helm_render.py" "$SRC/deploy/helm/sluice" --release other \
+            --namespace default --set-json "$(cat "$tmp/values.json")" >"$tmp/chart2.yaml" ||
+            fail "helm_render.py (other values)"
+        run "helm template = helm_render.py (other values)" python3 "$tmp/cmp.py" "$tmp/helm2.yaml" \
+            "$tmp/chart2.yaml"
+        echo "the real Helm ($("$HELM" version --short 2>/dev/null)) renders the chart to the same objects"
+    else
+        echo "note: no helm (scripts/fetch-helm.sh fetches one): the chart was rendered by helm_render.py only"
+    fi
 else
     echo "note: no python3 with PyYAML: the Helm chart's templates are not rendered"
 fi
