@@ -149,7 +149,9 @@ struct spark_submission {
     char *driver_pod_name;
     /* The pod fields the Kubeflow webhook patches into pods (spec.driver / spec.executor as JSON,
      * without `template`, plus the app-level `volumes`, `sparkConfigMap`, `hadoopConfigMap`,
-     * `batchScheduler`): the builder applies them directly. */
+     * `batchScheduler`): the builder applies them directly. The extras, the templates and
+     * app_volumes may share values with one another (docs/internals/spark.md, "Object building
+     * cost"): read them only, or copy one before changing it. */
     json_t *driver_extras;
     json_t *executor_extras;
     json_t *driver_template; /* spec.driver.template (a PodTemplateSpec) or NULL */
