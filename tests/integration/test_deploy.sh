@@ -289,6 +289,28 @@ else
     echo "note: no python3 with PyYAML: the Helm chart's templates are not rendered"
 fi
 
+# ---------------------------------------------------------------- the Dockerfile's runtime stage
+# Docker cannot build here (no daemon), so check statically what its last ldd step would: every
+# shared library the binary links (ELF NEEDED) comes from a package the runtime stage installs
+# (or from libc6, which every Debian image has).
+if command -v readelf >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then
+    runtime_pkgs=$(awk '/^FROM /{stage++} stage==2' "$SRC/deploy/Dockerfile" |
+        grep -Eo '^ +[a-z0-9][a-z0-9.+-]+ *\\?$' | tr -d ' \\')
+    [ -n "$runtime_pkgs" ] || fail "Dockerfile: no package list in the runtime stage"
+    for lib in $(readelf -d "$SLUICE" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+        case $lib in lib*san.so*) continue ;; esac # a sanitizer build's runtime, not the image's
+        pkg=$(dpkg -S "*/$lib" 2>/dev/null | grep -v -- '-i386\|-dev:' | head -1 | cut -d: -f1)
+        [ -n "$pkg" ] || { echo "note: $lib: no Debian package owns it here; not checked"; continue; }
+        case " libc6 $(echo $runtime_pkgs) " in
+        *" $pkg "*) ;;
+        *) echo "$lib comes from $pkg" >"$tmp/out"; fail "Dockerfile: the runtime stage lacks $pkg (for $lib)" ;;
+        esac
+    done
+    echo "the Dockerfile's runtime stage installs every library the binary links"
+else
+    echo "note: no readelf or dpkg: the Dockerfile's library list is not checked"
+fi
+
 # ---------------------------------------------------------------- the Deployment's command line
 # `sluice operator` with the very args of deploy/operator.yaml (only the listen address made
 # local and free, and a kubeconfig since this is not a pod): it must take them, serve /healthz
