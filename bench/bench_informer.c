@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "bench_util.h"
+#include "operator/operator.h"
 #include "pod_fixture.h"
 #include "unit/kube/fakeapi.h"
 
@@ -300,79 +301,8 @@ static void ev_serve(void *ud, int n, const struct fake_req *rq, struct fake_ans
     }
 }
 
-/* The operator's pod projection, select paths and index (src/operator/controller.c). */
-static const char *const ev_labels_kept[] = {"sparkoperator.k8s.io/app-name",
-                                             "sparkoperator.k8s.io/submission-id",
-                                             "sparkoperator.k8s.io/launched-by-spark-operator",
-                                             "spark-role",
-                                             "spark-app-selector",
-                                             "spark-exec-id"};
-
-static json_t *ev_project(const json_t *pod)
-{
-    json_t *out = json_object(), *md = json_object();
-    static const char *const mkeys[] = {"name", "namespace", "uid", "resourceVersion",
-                                        "deletionTimestamp"};
-    const json_t *smd = json_object_get(pod, "metadata");
-    for (size_t i = 0; i < SLU_ARRAY_LEN(mkeys); i++) {
-        json_t *v = json_object_get(smd, mkeys[i]);
-        if (v)
-            json_object_set(md, mkeys[i], v);
-    }
-    json_t *labels = json_object();
-    const json_t *sl = json_object_get(smd, "labels");
-    for (size_t i = 0; i < SLU_ARRAY_LEN(ev_labels_kept); i++) {
-        json_t *v = json_object_get(sl, ev_labels_kept[i]);
-        if (v)
-            json_object_set(labels, ev_labels_kept[i], v);
-    }
-    json_object_set_new(md, "labels", labels);
-    json_object_set_new(out, "metadata", md);
-    json_t *st = json_object();
-    json_t *phase = slu_json_path(pod, "status.phase");
-    if (phase)
-        json_object_set(st, "phase", phase);
-    if (slu_streq(json_string_value(json_object_get(sl, "spark-role")), "driver")) {
-        json_t *cs = json_array();
-        size_t i;
-        const json_t *c;
-        json_array_foreach(slu_json_path(pod, "status.containerStatuses"), i, c)
-        {
-            if (!slu_streq(slu_json_str(c, "name"), "spark-kubernetes-driver"))
-                continue;
-            json_t *o = json_object();
-            json_object_set(o, "name", json_object_get(c, "name"));
-            json_t *term = slu_json_path(c, "state.terminated");
-            if (json_is_object(term)) {
-                json_t *t = json_object();
-                static const char *const tk[] = {"exitCode", "reason", "message"};
-                for (size_t k = 0; k < SLU_ARRAY_LEN(tk); k++) {
-                    json_t *v = json_object_get(term, tk[k]);
-                    if (v)
-                        json_object_set(t, tk[k], v);
-                }
-                json_object_set_new(o, "state", json_pack("{s:o}", "terminated", t));
-            }
-            json_array_append_new(cs, o);
-        }
-        json_object_set_new(st, "containerStatuses", cs);
-    }
-    json_object_set_new(out, "status", st);
-    return out;
-}
-
-static const char *const ev_select[] = {"metadata.labels", "status.phase",
-                                        "status.containerStatuses.*.name",
-                                        "status.containerStatuses.*.state.terminated"};
-
-static void ev_index_app(const json_t *pod, struct slu_vec *out)
-{
-    const char *app = json_string_value(
-        json_object_get(slu_json_path(pod, "metadata.labels"), "sparkoperator.k8s.io/app-name"));
-    const char *ns = slu_json_str(pod, "metadata.namespace");
-    if (app && ns)
-        slu_vec_push(out, slu_asprintf("%s/%s", ns, app));
-}
+/* The operator's pod projection, select paths and index: op_pod_project, op_pod_select,
+ * op_pod_index_executors (src/operator/controller.c, declared in operator/operator.h). */
 
 struct ev_count {
     atomic_long calls; /* handler calls (watch: events) */
@@ -453,8 +383,8 @@ static double ev_run(struct kube_client *c, const char *mode, long events, long 
         bool sel = strcmp(mode, "watch") == 0;
         struct kube_watch_opts wo = {.resource_version = "1",
                                      .allow_bookmarks = true,
-                                     .select = sel ? ev_select : NULL,
-                                     .nselect = sel ? SLU_ARRAY_LEN(ev_select) : 0};
+                                     .select = sel ? op_pod_select : NULL,
+                                     .nselect = sel ? op_pod_nselect : 0};
         struct slu_err err = {0};
         int rc = kube_watch(c, &KUBE_RES_PODS, "spark-jobs", &wo, ev_on_event, &k, NULL, &err);
         if (rc != 0)
@@ -468,14 +398,14 @@ static double ev_run(struct kube_client *c, const char *mode, long events, long 
                                        .label_selector =
                                            "sparkoperator.k8s.io/launched-by-spark-operator=true",
                                        .compact = true,
-                                       .project = pods ? ev_project : NULL,
-                                       .select = pods ? ev_select : NULL,
-                                       .nselect = pods ? SLU_ARRAY_LEN(ev_select) : 0,
+                                       .project = pods ? op_pod_project : NULL,
+                                       .select = pods ? op_pod_select : NULL,
+                                       .nselect = pods ? op_pod_nselect : 0,
                                        .no_old_on_update = !pods};
         struct kube_informer_handlers h = {ev_on_add, ev_on_update, ev_on_delete, &k};
         struct kube_informer *inf = kube_informer_new(c, &o, &h);
         if (pods)
-            kube_informer_add_index(inf, "app", ev_index_app);
+            kube_informer_add_index(inf, "app", op_pod_index_executors);
         kube_informer_start(inf);
         for (int i = 0; i < 6000 && atomic_load(&k.calls) < events; i++)
             slu_sleep_ms(10); /* a cap for a hung run */

@@ -31,7 +31,7 @@ static const char *const pod_labels_kept[] = {
 
 /* Keeps what the reconciler reads of a pod: identity, our labels, deletionTimestamp, phase, and
  * the driver container's state. */
-static json_t *project_pod(const json_t *pod)
+json_t *op_pod_project(const json_t *pod)
 {
     json_t *out = json_object();
     json_t *md = json_object();
@@ -86,15 +86,16 @@ static json_t *project_pod(const json_t *pod)
     return out;
 }
 
-/* What project_pod (and op_executor_state_of / op_driver_state_of) read: the rest of each pod
+/* What op_pod_project (and op_executor_state_of / op_driver_state_of) read: the rest of each pod
  * watch event is skipped unparsed (metadata identity is always kept by the watch). */
-static const char *const pod_select[] = {"metadata.labels", "status.phase",
-                                         "status.containerStatuses.*.name",
-                                         "status.containerStatuses.*.state.terminated"};
+const char *const op_pod_select[] = {"metadata.labels", "status.phase",
+                                     "status.containerStatuses.*.name",
+                                     "status.containerStatuses.*.state.terminated"};
+const size_t op_pod_nselect = SLU_ARRAY_LEN(op_pod_select);
 
 /* The executors of each app ("ns/app"): what executor_pods reads (the driver is read by name,
  * so it is not filed: a lookup decodes only executors). */
-static void index_pod_app(const json_t *pod, struct slu_vec *out)
+void op_pod_index_executors(const json_t *pod, struct slu_vec *out)
 {
     if (!slu_streq(op__label(pod, OP_LABEL_SPARK_ROLE), "executor"))
         return;
@@ -222,7 +223,7 @@ static void on_pod_add(void *ud, const json_t *obj)
 }
 
 /* An executor's update counts when its state changed (the reconciler reads nothing else of it);
- * a driver's when what project_pod keeps changed (observe_driver: the pod informer does not
+ * a driver's when what op_pod_project keeps changed (observe_driver: the pod informer does not
  * decode the old object for this); a resync (old == new) always. */
 static void on_pod_update(void *ud, const json_t *old_obj, const json_t *new_obj)
 {
@@ -747,13 +748,13 @@ struct op_controller *op_controller_new(struct kube_client *c, const struct op_c
         struct kube_informer_opts po = {.resource = &KUBE_RES_PODS,
                                         .namespace = ctl->nsw[i].ns,
                                         .label_selector = SPARK_LABEL_LAUNCHED_BY "=true",
-                                        .project = project_pod,
+                                        .project = op_pod_project,
                                         .compact = true,
-                                        .select = pod_select,
-                                        .nselect = SLU_ARRAY_LEN(pod_select),
+                                        .select = op_pod_select,
+                                        .nselect = op_pod_nselect,
                                         .no_old_on_update = true};
         ctl->nsw[i].pods = kube_informer_new(c, &po, &ph);
-        kube_informer_add_index(ctl->nsw[i].pods, OP_IDX_APP_EXECUTORS, index_pod_app);
+        kube_informer_add_index(ctl->nsw[i].pods, OP_IDX_APP_EXECUTORS, op_pod_index_executors);
     }
     return ctl;
 }

@@ -95,6 +95,15 @@ int64_t op_retry_wait_ms(const json_t *app, enum op_state state, int64_t now_ms)
 /* Hash of the spec that decides a run: canonical JSON of spec without suspend and
  * timeToLiveSeconds (changing those never re-runs an app). */
 uint64_t op_spec_hash(const json_t *app);
+/* The operator's pod informer (controller.c), public so that bench/bench_informer.c measures
+ * the very same: the projection kept per pod (identity, our labels, deletionTimestamp, phase,
+ * the driver container's terminated state; returned owned), the paths its watch parses
+ * (op_pod_select[0..op_pod_nselect)), and the index of each app's executors ("ns/app"). */
+json_t *op_pod_project(const json_t *pod);
+extern const char *const op_pod_select[];
+extern const size_t op_pod_nselect;
+void op_pod_index_executors(const json_t *pod, struct slu_vec *out);
+
 /* The submission id of attempt `attempt` of the app with this uid, recorded over the app's
  * resourceVersion rv (the version the attempt's record is a compare-and-swap on; NULL: none),
  * and spec hash: "<16 hex of hash(uid, attempt, rv)>-<12 hex of spec hash>" into buf (>= 40
