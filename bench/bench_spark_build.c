@@ -24,6 +24,7 @@
 
 #include "base/base.h"
 #include "json/json.h"
+#include "operator/operator.h"
 #include "spark/spark.h"
 
 /* ---------------------------------------------------------------- counting malloc */
@@ -145,70 +146,18 @@ static const char APP_SPARK_PI[] =
 
 /* ---------------------------------------------------------------- one build */
 
-/* build_objects() of src/operator/reconcile.c (no ingress URL format: the default), then what
+/* The operator's build (op_build_objects: no ingress URL format, the default), then what
  * finish_submission() does with the objects once the driver pod exists (created: the driver pod
  * as the API server returned it; only its apiVersion, name and uid are read). */
 static int build_once(const json_t *app, const char *sid, const json_t *created, json_t **objects)
 {
     struct slu_err err = {0};
-    struct spark_submission *s = NULL;
-    int rc = spark_app_to_submission(app, sid, &s, &err);
-    if (rc) {
-        fprintf(stderr, "to_submission: %s\n", err.msg);
-        slu_err_release(&err);
-        return rc;
-    }
-    uint64_t h1 = slu_hash(sid, strlen(sid));
-    char *salted = slu_asprintf("%s#2", sid);
-    uint64_t h2 = slu_hash(salted, strlen(salted));
-    free(salted);
-    char a[20], b[20], uniq[16], app_id[48], uuid[40];
-    snprintf(a, sizeof a, "%016llx", (unsigned long long)h1);
-    snprintf(b, sizeof b, "%016llx", (unsigned long long)h2);
-    snprintf(uniq, sizeof uniq, "%.13s", a);
-    snprintf(app_id, sizeof app_id, "spark-%s%s", a, b);
-    snprintf(uuid, sizeof uuid, "%.8s-%.4s-4%.3s-a%.3s-%.12s", a, a + 8, a + 12, b, b + 3);
-    enum spark_app_type type = SPARK_APP_JAVA;
-    if (slu_streq(s->app_type, "Python"))
-        type = SPARK_APP_PYTHON;
-    else if (slu_streq(s->app_type, "R"))
-        type = SPARK_APP_R;
-    struct spark_build_input in = {
-        .conf = s->conf,
-        .spark_version = s->spark_version,
-        .app_type = type,
-        .main_class = s->main_class,
-        .primary_resource = s->primary_resource,
-        .app_args = (const char *const *)s->args,
-        .nargs = s->nargs,
-        .proxy_user = s->proxy_user,
-        .namespace = s->namespace,
-        .app_id = app_id,
-        .unique_id = uniq,
-        .conf_map_id = uniq,
-        .service_id = uniq,
-        .local_dir_uuid = uuid,
-        .now_ms = 1748772000000,
-        .driver_template = s->driver_template,
-        .executor_template = s->executor_template,
-        .driver_extras = s->driver_extras,
-        .executor_extras = s->executor_extras,
-        .app_volumes = s->app_volumes,
-    };
-    rc = spark_build(&in, objects, NULL, &err);
-    spark_submission_free(s);
+    int rc = op_build_objects(app, sid, 1748772000000, NULL, objects, &err);
     if (rc) {
         fprintf(stderr, "build: %s\n", err.msg);
         slu_err_release(&err);
         return rc;
     }
-    json_t *pod = json_array_get(*objects, 0);
-    json_t *md = json_object_get(pod, "metadata");
-    json_object_set_new(
-        md, "ownerReferences",
-        json_pack("[{s:s,s:s,s:s,s:s,s:b,s:b}]", "apiVersion", "sparkoperator.k8s.io/v1beta2",
-                  "kind", "SparkApplication", "name", slu_json_str(app, "metadata.name"), "uid",
-                  slu_json_str(app, "metadata.uid"), "controller", 1, "blockOwnerDeletion", 1));
     spark_build_set_owner(*objects, created);
     return 0;
 }

@@ -95,6 +95,14 @@ int64_t op_retry_wait_ms(const json_t *app, enum op_state state, int64_t now_ms)
 /* Hash of the spec that decides a run: canonical JSON of spec without suspend and
  * timeToLiveSeconds (changing those never re-runs an app). */
 uint64_t op_spec_hash(const json_t *app);
+/* The objects of submission sid of app (borrowed), as the operator creates them
+ * (reconcile.c): spark_app_to_submission, then spark_build with every id derived from sid
+ * (deterministic) and the creation time now_ms; with ui_ingress_url_format (NULL: none) the
+ * Spark UI's proxy base as for that ingress; the driver pod owned by the app. *objects returned
+ * owned: [driver pod, the other objects]. 0 or an error naming what is wrong. */
+int op_build_objects(const json_t *app, const char *sid, int64_t now_ms,
+                     const char *ui_ingress_url_format, json_t **objects, struct slu_err *err);
+
 /* The operator's pod informer (controller.c), public so that bench/bench_informer.c measures
  * the very same: the projection kept per pod (identity, our labels, deletionTimestamp, phase,
  * the driver container's terminated state; returned owned), the paths its watch parses

@@ -374,12 +374,11 @@ static void hex_of(uint64_t h, char *buf, size_t n)
     snprintf(buf, n, "%016llx", (unsigned long long)h);
 }
 
-/* The objects of submission sid, with every id derived from sid (deterministic). */
-static int build_objects(struct rctx *r, const char *sid, int64_t now_ms, json_t **objects,
-                         struct slu_err *err)
+int op_build_objects(const json_t *app, const char *sid, int64_t now_ms,
+                     const char *ui_ingress_url_format, json_t **objects, struct slu_err *err)
 {
     struct spark_submission *s = NULL;
-    int rc = spark_app_to_submission(r->app, sid, &s, err);
+    int rc = spark_app_to_submission(app, sid, &s, err);
     if (rc)
         return rc;
     uint64_t h1 = slu_hash(sid, strlen(sid));
@@ -392,9 +391,9 @@ static int build_objects(struct rctx *r, const char *sid, int64_t now_ms, json_t
     snprintf(uniq, sizeof uniq, "%.13s", a);
     snprintf(app_id, sizeof app_id, "spark-%s%s", a, b);
     snprintf(uuid, sizeof uuid, "%.8s-%.4s-4%.3s-a%.3s-%.12s", a, a + 8, a + 12, b, b + 3);
-    const char *url_fmt = r->ctl->o.ingress_url_format;
-    if (url_fmt && *url_fmt && !r->ctl->o.disable_ui_service) {
-        char *url = op_ingress_url(url_fmt, r->name, r->ns, app_id);
+    if (ui_ingress_url_format && *ui_ingress_url_format) {
+        char *url = op_ingress_url(ui_ingress_url_format, kube_object_name(app),
+                                   kube_object_namespace(app), app_id);
         const char *u = strstr(url, "://") ? strstr(url, "://") + 3 : url;
         const char *slash = strchr(u, '/');
         if (slash && slash[1]) {
@@ -436,9 +435,17 @@ static int build_objects(struct rctx *r, const char *sid, int64_t now_ms, json_t
     if (rc == 0) {
         json_t *pod = json_array_get(*objects, 0);
         json_object_set_new(json_object_get(pod, "metadata"), "ownerReferences",
-                            op__app_owner_refs(r->app));
+                            op__app_owner_refs(app));
     }
     return rc;
+}
+
+/* op_build_objects with this controller's UI ingress setting. */
+static int build_objects(struct rctx *r, const char *sid, int64_t now_ms, json_t **objects,
+                         struct slu_err *err)
+{
+    const char *fmt = r->ctl->o.disable_ui_service ? NULL : r->ctl->o.ingress_url_format;
+    return op_build_objects(r->app, sid, now_ms, fmt, objects, err);
 }
 
 static const struct kube_resource *resource_of(const json_t *obj)
